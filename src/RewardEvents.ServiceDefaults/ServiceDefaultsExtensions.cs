@@ -1,0 +1,5 @@
+namespace RewardEvents.ServiceDefaults;
+
+public static class ServiceDefaultsExtensions
+{
+}

@@ -1,0 +1,6 @@
+namespace RewardEvents.Webhooks;
+
+/// <summary>Placeholder; replaced by the signing work.</summary>
+public static class WebhookSecret
+{
+}

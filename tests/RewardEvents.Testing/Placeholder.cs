@@ -1,0 +1,5 @@
+namespace RewardEvents.Testing;
+
+internal static class Placeholder
+{
+}
