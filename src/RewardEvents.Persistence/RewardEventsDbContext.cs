@@ -1,5 +1,109 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace RewardEvents.Persistence;
 
-public sealed class RewardEventsDbContext(DbContextOptions<RewardEventsDbContext> options) : DbContext(options);
+/// <summary>
+/// The fleet's one model. Each database provider has a subclass that owns its own migrations, so a
+/// single assembly carries SQL Server, PostgreSQL and SQLite migrations side by side.
+/// </summary>
+public abstract class RewardEventsDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<WebhookEndpoint> Endpoints => Set<WebhookEndpoint>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<Attempt> Attempts => Set<Attempt>();
+    public DbSet<UserSequence> UserSequences => Set<UserSequence>();
+    public DbSet<RoutingState> Routings => Set<RoutingState>();
+    public DbSet<WorkerInstance> Workers => Set<WorkerInstance>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        // Every timestamp is UTC; SQLite and SQL Server forget the kind, PostgreSQL insists on it.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        modelBuilder.Entity<WebhookEndpoint>(e =>
+        {
+            e.ToTable("endpoints");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(40);
+            e.Property(x => x.Url).HasMaxLength(2048);
+            e.Property(x => x.Description).HasMaxLength(500);
+            e.Property(x => x.EventTypes).HasMaxLength(1000);
+            e.Property(x => x.Ordering).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.Secrets).HasMaxLength(1000);
+            e.Property(x => x.RetrySchedule).HasMaxLength(200);
+            e.Property(x => x.DisabledReason).HasMaxLength(200);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.Ignore(x => x.EventTypeList);
+        });
+
+        modelBuilder.Entity<Delivery>(e =>
+        {
+            e.ToTable("deliveries");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.EventId).HasMaxLength(200);
+            e.Property(x => x.EventType).HasMaxLength(100);
+            e.Property(x => x.EndpointId).HasMaxLength(40);
+            e.Property(x => x.UserId).HasMaxLength(200);
+            e.Property(x => x.WebhookId).HasMaxLength(64);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.LastError).HasMaxLength(200);
+            e.Ignore(x => x.IsFinal);
+            e.HasIndex(x => new { x.RoutingId, x.EndpointId }).IsUnique();
+            e.HasIndex(x => new { x.EndpointId, x.UserId, x.Sequence });
+            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            e.HasIndex(x => new { x.EndpointId, x.Status, x.CreatedAt });
+            e.HasIndex(x => x.EventId);
+        });
+
+        modelBuilder.Entity<Attempt>(e =>
+        {
+            e.ToTable("attempts");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Error).HasMaxLength(200);
+            e.Property(x => x.ResponseBody).HasMaxLength(4096);
+            e.Property(x => x.WorkerId).HasMaxLength(100);
+            e.HasIndex(x => new { x.DeliveryId, x.Number });
+        });
+
+        modelBuilder.Entity<UserSequence>(e =>
+        {
+            e.ToTable("user_sequences");
+            e.HasKey(x => x.UserId);
+            e.Property(x => x.UserId).HasMaxLength(200);
+            e.Property(x => x.Version).IsConcurrencyToken();
+        });
+
+        modelBuilder.Entity<RoutingState>(e =>
+        {
+            e.ToTable("routings");
+            e.HasKey(x => x.CorrelationId);
+            e.Property(x => x.CorrelationId).ValueGeneratedNever();
+            e.Property(x => x.CurrentState).HasMaxLength(40);
+            e.Property(x => x.EventId).HasMaxLength(200);
+            e.Property(x => x.EventType).HasMaxLength(100);
+            e.Property(x => x.UserId).HasMaxLength(200);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasIndex(x => x.EventId).IsUnique();
+        });
+
+        modelBuilder.Entity<WorkerInstance>(e =>
+        {
+            e.ToTable("workers");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(100);
+            e.Property(x => x.Partitions).HasMaxLength(1000);
+            e.Property(x => x.Version).IsConcurrencyToken();
+        });
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}

@@ -1,0 +1,60 @@
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using RewardEvents.Fleet.Routing;
+using RewardEvents.Persistence;
+
+namespace RewardEvents.Fleet.Api;
+
+/// <summary><c>/v1/events</c>: ingest over HTTP and the event's routing and delivery status.</summary>
+internal static class EventsApi
+{
+    public const int MaxBodyBytes = 256 * 1024;
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/events", PostAsync).WithName("PostEvent").WithSummary("Ingest an event; 202 once the broker has confirmed it.");
+        v1.MapGet("/events/{eventId}", GetAsync).WithName("GetEvent").WithSummary("An event's routing status and its deliveries.");
+    }
+
+    private static async Task<IResult> PostAsync(HttpRequest request, IPublishEndpoint publisher, CancellationToken cancellationToken)
+    {
+        var (document, error) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        using (document)
+        {
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var message = EventRequest.Parse(document!.RootElement, errors);
+            if (message is null)
+            {
+                return Problems.Invalid(errors);
+            }
+
+            // On RabbitMQ, Publish completes once the broker has confirmed the message (publisher confirms).
+            await publisher.Publish(message, message.GetType(), cancellationToken);
+            return Results.Accepted($"/v1/events/{Uri.EscapeDataString(message.EventId)}", new EventAccepted(message.EventId));
+        }
+    }
+
+    private static async Task<IResult> GetAsync(string eventId, RewardEventsDbContext db, CancellationToken cancellationToken)
+    {
+        var routingId = EventIdentity.IdFor(eventId);
+        var routing = await db.Routings.AsNoTracking().FirstOrDefaultAsync(r => r.CorrelationId == routingId, cancellationToken);
+        if (routing is null)
+        {
+            return Problems.NotFound($"No event '{eventId}' has been routed (it may still be on its way to the router).");
+        }
+
+        var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.RoutingId == routingId)
+            .OrderBy(d => d.EndpointId).ToListAsync(cancellationToken);
+        return Results.Ok(new EventStatus(
+            routing.EventId, routing.EventType, routing.CurrentState.ToLowerInvariant(), routing.Sequence,
+            routing.ReceivedAt, routing.CompletedAt, deliveries.Select(DeliveryView.From).ToList()));
+    }
+}

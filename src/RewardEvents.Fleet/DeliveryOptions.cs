@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RewardEvents.Fleet;
+
+/// <summary>Configuration section <c>Delivery</c>: how workers deliver and retry.</summary>
+public sealed class DeliveryOptions
+{
+    public const string Section = "Delivery";
+
+    /// <summary>Number of partition queues deliveries are hashed onto by user id.</summary>
+    [Range(1, 256)]
+    public int Partitions { get; set; } = 16;
+
+    /// <summary>Per-request timeout of a webhook POST.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Allow endpoints on loopback and private networks (development and tests only).</summary>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>Delays before each retry, e.g. <c>5s,5m,30m</c>; the first attempt is always immediate.</summary>
+    [Required]
+    public string RetrySchedule { get; set; } = Workers.RetrySchedule.DefaultText;
+
+    /// <summary>Fraction of each delay added or removed at random, so retries of many deliveries spread out.</summary>
+    [Range(0.0, 0.5)]
+    public double Jitter { get; set; } = 0.2;
+
+    /// <summary>Bytes of a receiver's response body kept with each attempt.</summary>
+    [Range(0, 65536)]
+    public int MaxResponseBodyBytes { get; set; } = 4096;
+
+    /// <summary>A ready delivery that no worker has claimed after this long is dispatched again.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DispatchGrace { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a worker looks for due retries and stalled deliveries.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Deliveries one worker attempts at once on one partition (different users only).</summary>
+    [Range(1, 256)]
+    public int ConcurrencyPerPartition { get; set; } = 8;
+
+    /// <summary>Consecutive failures after which an endpoint's circuit opens.</summary>
+    [Range(1, 1000)]
+    public int CircuitBreakerThreshold { get; set; } = 5;
+
+    /// <summary>An endpoint failing without a break for this long is disabled.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+}

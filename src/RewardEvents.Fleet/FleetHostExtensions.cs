@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RewardEvents.Fleet.Api;
+using RewardEvents.Fleet.Messaging;
+using RewardEvents.Fleet.Workers;
+using RewardEvents.Persistence;
+using RewardEvents.ServiceDefaults;
+
+namespace RewardEvents.Fleet;
+
+/// <summary>Wires the roles a host runs: each host's Program.cs is these two calls.</summary>
+public static class FleetHostExtensions
+{
+    public static WebApplicationBuilder AddRewardEventsFleet(this WebApplicationBuilder builder, FleetRoles roles, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddServiceDefaults(serviceName);
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<TransportOptions>().BindConfiguration(TransportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations()
+            .Validate(o => RetrySchedule.TryParse(o.RetrySchedule, out _, out _),
+                "Delivery:RetrySchedule must be a comma-separated list of delays such as '5s,5m,30m' (units ms, s, m, h, d).")
+            .ValidateOnStart();
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
+
+        services.AddRewardEventsDatabase(configuration);
+        services.AddHostedService<DatabaseMigrator>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddFleetMessaging(configuration, roles);
+
+        if (roles.HasFlag(FleetRoles.Worker))
+        {
+            services.AddSingleton<WorkerIdentity>();
+            services.AddScoped<DeliveryProcessor>();
+            services.AddScoped<EndpointHealth>();
+            services.AddHttpClient<WebhookSender>(c => c.Timeout = Timeout.InfiniteTimeSpan)
+                .ConfigurePrimaryHttpMessageHandler(sp => WebhookHttpHandler.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowPrivateNetworks))
+                .RemoveAllLoggers();
+            services.AddHostedService<DeliveryScheduler>();
+        }
+
+        if (roles.HasFlag(FleetRoles.Api))
+        {
+            EnsureApiKey(builder);
+            services.AddProblemDetails();
+            services.AddSingleton<ApiKeyFilter>();
+            services.ConfigureHttpJsonOptions(o =>
+            {
+                o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+                o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            });
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapRewardEventsFleet(this WebApplication app, FleetRoles roles)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapDefaultEndpoints();
+        if (roles.HasFlag(FleetRoles.Api))
+        {
+            app.UseExceptionHandler();
+            app.UseStatusCodePages();
+            var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
+            EventsApi.Map(v1);
+            EndpointsApi.Map(v1);
+            DeliveriesApi.Map(v1);
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// The API refuses to start without a key, except where <c>Security:GenerateKeyIfMissing</c> is on
+    /// (the embedded Server's default): then it makes one and prints it once.
+    /// </summary>
+    private static void EnsureApiKey(WebApplicationBuilder builder)
+    {
+        var keys = builder.Configuration.GetSection("Security:ApiKeys").Get<string[]>() ?? [];
+        if (keys.Any(k => !string.IsNullOrWhiteSpace(k)))
+        {
+            return;
+        }
+
+        if (!builder.Configuration.GetValue<bool>("Security:GenerateKeyIfMissing"))
+        {
+            throw new OptionsValidationException("Security:ApiKeys", typeof(SecurityOptions),
+                ["Security:ApiKeys must hold at least one API key (environment Security__ApiKeys__0)."]);
+        }
+
+        var key = "rk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        builder.Configuration["Security:ApiKeys:0"] = key;
+        Console.WriteLine($"No API key configured; generated one for this run: {key}");
+        Console.WriteLine($"Use it as: Authorization: Bearer {key}");
+    }
+}

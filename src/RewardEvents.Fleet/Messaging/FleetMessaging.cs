@@ -1,0 +1,107 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RewardEvents.Contracts;
+using RewardEvents.Fleet.Routing;
+using RewardEvents.Fleet.Workers;
+using RewardEvents.Persistence;
+
+namespace RewardEvents.Fleet.Messaging;
+
+/// <summary>The bus: which roles consume what, on RabbitMQ or the in-memory transport.</summary>
+internal static class FleetMessaging
+{
+    public static IServiceCollection AddFleetMessaging(this IServiceCollection services, IConfiguration configuration, FleetRoles roles)
+    {
+        var transport = configuration.GetSection(TransportOptions.Section).Get<TransportOptions>() ?? new TransportOptions();
+        var rabbitMq = configuration.GetConnectionString("RabbitMq");
+        if (transport.Kind == TransportKind.RabbitMq && !Uri.TryCreate(rabbitMq, UriKind.Absolute, out _))
+        {
+            throw new OptionsValidationException("ConnectionStrings:RabbitMq", typeof(TransportOptions),
+                ["ConnectionStrings:RabbitMq must be an amqp:// URI when Transport:Kind is RabbitMq " +
+                 $"(it is '{rabbitMq ?? "missing"}'); set Transport:Kind=InMemory to run without a broker."]);
+        }
+
+        if (transport.Kind == TransportKind.RabbitMq)
+        {
+            services.AddSingleton<IDeliveryDispatcher, RabbitMqDeliveryDispatcher>();
+        }
+        else
+        {
+            services.AddSingleton<IDeliveryDispatcher, InMemoryDeliveryDispatcher>();
+        }
+
+        services.AddScoped(typeof(RouteEventActivity<>));
+        services.AddScoped(typeof(RedispatchPendingActivity<>));
+        services.AddScoped(typeof(CountFinalDeliveriesActivity<>));
+
+        services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            if (roles.HasFlag(FleetRoles.Router))
+            {
+                x.AddSagaStateMachine<RoutingStateMachine, RoutingState, RoutingStateDefinition>()
+                    .InMemoryRepository(); // TEMP until the EF saga repository lands
+            }
+
+            if (roles.HasFlag(FleetRoles.Worker))
+            {
+                x.AddConsumer<DeliverWebhookConsumer>().ExcludeFromConfigureEndpoints();
+            }
+
+            if (transport.Kind == TransportKind.RabbitMq)
+            {
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(new Uri(rabbitMq!));
+                    cfg.ConfigureEndpoints(context);
+                    if (roles.HasFlag(FleetRoles.Worker))
+                    {
+                        var delivery = context.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+                        for (var partition = 0; partition < delivery.Partitions; partition++)
+                        {
+                            cfg.ReceiveEndpoint(DeliveryTopology.PartitionQueue(partition), e =>
+                            {
+                                e.ConfigureConsumeTopology = false;
+                                e.SingleActiveConsumer = true;
+                                e.PrefetchCount = (ushort)Math.Max(16, delivery.ConcurrencyPerPartition * 2);
+                                e.Bind(DeliveryTopology.Exchange, b =>
+                                {
+                                    b.ExchangeType = "x-consistent-hash";
+                                    b.RoutingKey = "1"; // equal weight for every partition
+                                });
+                                ConfigureDeliveryEndpoint(e, context, delivery);
+                            });
+                        }
+                    }
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, cfg) =>
+                {
+                    cfg.ConfigureEndpoints(context);
+                    if (roles.HasFlag(FleetRoles.Worker))
+                    {
+                        var delivery = context.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+                        cfg.ReceiveEndpoint(DeliveryTopology.InMemoryQueue, e => ConfigureDeliveryEndpoint(e, context, delivery));
+                    }
+                });
+            }
+        });
+
+        return services;
+    }
+
+    private static void ConfigureDeliveryEndpoint(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context, DeliveryOptions options)
+    {
+        endpoint.ConcurrentMessageLimit = options.ConcurrencyPerPartition;
+        // In-place retries only cover database blips; anything longer is recovered by the scheduler's
+        // sweep, because the delivery's state (not this message) is the source of truth.
+        endpoint.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
+        // One (endpoint, user) pair at a time inside this process; different pairs run concurrently.
+        endpoint.ConfigureConsumer<DeliverWebhookConsumer>(context, c => c.Message<DeliverWebhook>(m =>
+            m.UsePartitioner(options.ConcurrencyPerPartition, x => OrderingKey.For(x.Message.EndpointId, x.Message.UserId))));
+    }
+}

@@ -1,0 +1,90 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using RewardEvents.Fleet.Messaging;
+using RewardEvents.Fleet.Workers;
+using RewardEvents.Persistence;
+
+namespace RewardEvents.Fleet.Routing;
+
+/// <summary>
+/// Routes a new event: matches endpoints, takes the user's next sequence number, writes one delivery
+/// per endpoint and sends one <c>DeliverWebhook</c> each. The rows are committed with the saga in one
+/// transaction; the sends leave only after that commit (in-memory outbox), so a crash in between is
+/// healed by redelivery of the event and by the scheduler's sweep of undispatched deliveries.
+/// </summary>
+internal sealed class RouteEventActivity<TMessage>(
+    RewardEventsDbContext db, IDeliveryDispatcher dispatcher, IOptions<DeliveryOptions> options, TimeProvider time)
+    : IStateMachineActivity<RoutingState, TMessage>
+    where TMessage : class
+{
+    public async Task Execute(BehaviorContext<RoutingState, TMessage> context, IBehavior<RoutingState, TMessage> next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var cancellationToken = context.CancellationToken;
+        var input = RoutingInput.From(context.Message);
+        var now = time.GetUtcNow().UtcDateTime;
+
+        var endpoints = (await db.Endpoints.AsNoTracking().Where(e => e.DeletedAt == null).ToListAsync(cancellationToken))
+            .Where(e => e.Subscribes(input.EventType))
+            .ToList();
+
+        var counter = await db.UserSequences.FirstOrDefaultAsync(u => u.UserId == input.UserId, cancellationToken);
+        if (counter is null)
+        {
+            counter = new UserSequence { UserId = input.UserId };
+            db.UserSequences.Add(counter);
+        }
+
+        // The counter row is a concurrency token: two events of one user racing here conflict and one is
+        // retried, so the sequence order is also the commit order of their deliveries.
+        counter.LastSequence++;
+        counter.Version++;
+
+        var saga = context.Saga;
+        saga.EventId = input.EventId;
+        saga.EventType = input.EventType;
+        saga.UserId = input.UserId;
+        saga.Sequence = counter.LastSequence;
+        saga.Payload = input.Payload(counter.LastSequence);
+        saga.ReceivedAt = now;
+        saga.DeliveryCount = endpoints.Count;
+        saga.FinalCount = 0;
+
+        var webhookId = EventIdentity.WebhookIdFor(saga.CorrelationId);
+        var deliveries = endpoints.Select(endpoint => new Delivery
+        {
+            Id = NewId.NextGuid(),
+            RoutingId = saga.CorrelationId,
+            EventId = input.EventId,
+            EventType = input.EventType,
+            EndpointId = endpoint.Id,
+            UserId = input.UserId,
+            Sequence = counter.LastSequence,
+            WebhookId = webhookId,
+            Status = DeliveryStatus.Pending,
+            CreatedAt = now,
+            NextAttemptAt = now + options.Value.DispatchGrace,
+        }).ToList();
+        db.Deliveries.AddRange(deliveries);
+
+        foreach (var delivery in deliveries)
+        {
+            await dispatcher.DispatchAsync(context, DeliveryCommands.For(delivery), cancellationToken);
+        }
+
+        await next.Execute(context);
+    }
+
+    public Task Faulted<TException>(BehaviorExceptionContext<RoutingState, TMessage, TException> context, IBehavior<RoutingState, TMessage> next)
+        where TException : Exception
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        return next.Faulted(context);
+    }
+
+    public void Probe(ProbeContext context) => context?.CreateScope("route-event");
+
+    public void Accept(StateMachineVisitor visitor) => visitor?.Visit(this);
+}

@@ -1,0 +1,20 @@
+using MassTransit;
+using RewardEvents.Persistence;
+
+namespace RewardEvents.Fleet.Routing;
+
+/// <summary>The router's endpoint: retries with a fresh scope on conflicts and outages; sends only after commit.</summary>
+public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
+{
+    public RoutingStateDefinition() => ConcurrentMessageLimit = 32;
+
+    protected override void ConfigureSaga(
+        IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<RoutingState> sagaConfigurator, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        // Concurrency conflicts clear in milliseconds; a database restart takes seconds. The exponential
+        // intervals cover both, about ten minutes in all, before a message is given up to the error queue.
+        endpointConfigurator.UseMessageRetry(r => r.Exponential(30, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)));
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}

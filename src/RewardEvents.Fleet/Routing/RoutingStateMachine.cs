@@ -1,0 +1,67 @@
+using MassTransit;
+using RewardEvents.Contracts;
+using RewardEvents.Persistence;
+
+namespace RewardEvents.Fleet.Routing;
+
+/// <summary>
+/// One saga per event, correlated by a GUID derived from the event id: routes it to the matching
+/// endpoints, then follows each delivery to a final state, and completes when all are final.
+/// </summary>
+public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
+{
+    public RoutingStateMachine()
+    {
+        InstanceState(x => x.CurrentState);
+
+        Event(() => Redeemed, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
+        Event(() => RedemptionFailed, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
+        Event(() => RedemptionReversed, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
+        Event(() => FleetEvent, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
+        Event(() => Delivered, e =>
+        {
+            e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId));
+            e.OnMissingInstance(m => m.Discard());
+        });
+        Event(() => DeadLettered, e =>
+        {
+            e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId));
+            e.OnMissingInstance(m => m.Discard());
+        });
+
+        Initially(Route(When(Redeemed)), Route(When(RedemptionFailed)), Route(When(RedemptionReversed)), Route(When(FleetEvent)));
+
+        During(Delivering, Completed,
+            When(Redeemed).Activity(x => x.OfType<RedispatchPendingActivity<RewardRedeemed>>()),
+            When(RedemptionFailed).Activity(x => x.OfType<RedispatchPendingActivity<RewardRedemptionFailed>>()),
+            When(RedemptionReversed).Activity(x => x.OfType<RedispatchPendingActivity<RewardRedemptionReversed>>()),
+            When(FleetEvent).Activity(x => x.OfType<RedispatchPendingActivity<FleetEventRaised>>()));
+
+        During(Delivering, Track(When(Delivered)), Track(When(DeadLettered)));
+        During(Completed, Ignore(Delivered), Ignore(DeadLettered));
+    }
+
+    public State Delivering { get; private set; } = null!;
+    public State Completed { get; private set; } = null!;
+
+    public Event<RewardRedeemed> Redeemed { get; private set; } = null!;
+    public Event<RewardRedemptionFailed> RedemptionFailed { get; private set; } = null!;
+    public Event<RewardRedemptionReversed> RedemptionReversed { get; private set; } = null!;
+    public Event<FleetEventRaised> FleetEvent { get; private set; } = null!;
+    public Event<WebhookDelivered> Delivered { get; private set; } = null!;
+    public Event<WebhookDeliveryDeadLettered> DeadLettered { get; private set; } = null!;
+
+    private EventActivityBinder<RoutingState, T> Route<T>(EventActivityBinder<RoutingState, T> binder)
+        where T : class =>
+        binder
+            .Activity(x => x.OfType<RouteEventActivity<T>>())
+            .IfElse(c => c.Saga.DeliveryCount == 0,
+                none => none.Then(c => c.Saga.CompletedAt = c.Saga.ReceivedAt).TransitionTo(Completed),
+                some => some.TransitionTo(Delivering));
+
+    private EventActivityBinder<RoutingState, T> Track<T>(EventActivityBinder<RoutingState, T> binder)
+        where T : class =>
+        binder
+            .Activity(x => x.OfType<CountFinalDeliveriesActivity<T>>())
+            .If(c => c.Saga.CompletedAt is not null, done => done.TransitionTo(Completed));
+}

@@ -1,0 +1,266 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RewardEvents.Contracts;
+using RewardEvents.Fleet.Messaging;
+using RewardEvents.Persistence;
+
+namespace RewardEvents.Fleet.Workers;
+
+/// <summary>
+/// Attempts one delivery. The database is the final word on what may be attempted: a delivery is
+/// claimed with a conditional update (so duplicates and redeliveries post nothing twice), and with
+/// per-user ordering it is parked while an earlier delivery for the same endpoint and user is not final.
+/// </summary>
+internal sealed partial class DeliveryProcessor(
+    RewardEventsDbContext db,
+    WebhookSender sender,
+    IDeliveryDispatcher dispatcher,
+    EndpointHealth health,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    WorkerIdentity worker,
+    ILogger<DeliveryProcessor> logger)
+{
+    /// <summary>How long a parked delivery waits before the scheduler checks its predecessor again, in case a wake-up was lost.</summary>
+    internal static readonly TimeSpan ParkRecheck = TimeSpan.FromSeconds(30);
+
+    private readonly DeliveryOptions _options = options.Value;
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    public async Task ProcessAsync(DeliverWebhook command, ConsumeContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == command.DeliveryId, cancellationToken);
+        if (delivery is null)
+        {
+            LogUnknownDelivery(command.DeliveryId);
+            return;
+        }
+
+        if (!IsReady(delivery, Now))
+        {
+            return;
+        }
+
+        var endpoint = await db.Endpoints.AsNoTracking().FirstOrDefaultAsync(e => e.Id == delivery.EndpointId, cancellationToken);
+        if (endpoint is null || endpoint.DeletedAt is not null)
+        {
+            await FinishAsync(delivery, DeliveryStatus.DeadLettered, null, "endpoint_deleted", context);
+            return;
+        }
+
+        if (!endpoint.Enabled)
+        {
+            // Enabling the endpoint dispatches everything it holds; the recheck only guards against a lost wake-up.
+            await ParkAsync(delivery, Now + TimeSpan.FromHours(1), cancellationToken);
+            return;
+        }
+
+        if (endpoint.Ordering == EndpointOrdering.PerUser && await IsBlockedAsync(delivery, cancellationToken))
+        {
+            await ParkAsync(delivery, Now + ParkRecheck, cancellationToken);
+            // Look again after parking: if the predecessor finished meanwhile, its release may have missed us.
+            if (await IsBlockedAsync(delivery, cancellationToken))
+            {
+                return;
+            }
+        }
+
+        if (!delivery.ManualRetry && endpoint.CircuitOpenUntil is not null)
+        {
+            var deferTo = await health.TryTakeProbeAsync(endpoint, Now, cancellationToken);
+            if (deferTo is not null)
+            {
+                await DeferAsync(delivery, deferTo.Value, cancellationToken);
+                return;
+            }
+        }
+
+        if (!await ClaimAsync(delivery, cancellationToken))
+        {
+            return;
+        }
+
+        await AttemptAsync(delivery, endpoint, context);
+    }
+
+    private static bool IsReady(Delivery delivery, DateTime now) => delivery.Status switch
+    {
+        DeliveryStatus.Pending or DeliveryStatus.Waiting => true,
+        DeliveryStatus.Retrying => delivery.ManualRetry || delivery.NextAttemptAt <= now,
+        DeliveryStatus.InFlight => delivery.LeaseUntil <= now,
+        _ => false,
+    };
+
+    private Task<bool> IsBlockedAsync(Delivery delivery, CancellationToken cancellationToken) =>
+        db.Deliveries.HasUnfinishedPredecessorAsync(delivery, cancellationToken);
+
+    private Task ParkAsync(Delivery delivery, DateTime recheckAt, CancellationToken cancellationToken) =>
+        db.Deliveries
+            .Where(d => d.Id == delivery.Id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting
+                || d.Status == DeliveryStatus.Retrying))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Waiting).SetProperty(d => d.NextAttemptAt, recheckAt), cancellationToken);
+
+    private Task DeferAsync(Delivery delivery, DateTime until, CancellationToken cancellationToken) =>
+        db.Deliveries
+            .Where(d => d.Id == delivery.Id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting
+                || d.Status == DeliveryStatus.Retrying || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= Now)))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Retrying).SetProperty(d => d.NextAttemptAt, until), cancellationToken);
+
+    private async Task<bool> ClaimAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var leaseUntil = now + _options.RequestTimeout + TimeSpan.FromSeconds(30);
+        var claimed = await db.Deliveries
+            .Where(d => d.Id == delivery.Id && d.AttemptCount == delivery.AttemptCount
+                && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting
+                    || (d.Status == DeliveryStatus.Retrying && (d.ManualRetry || d.NextAttemptAt <= now))
+                    || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.InFlight)
+                .SetProperty(d => d.LeaseUntil, leaseUntil)
+                .SetProperty(d => d.AttemptCount, d => d.AttemptCount + 1)
+                .SetProperty(d => d.ManualRetry, false), cancellationToken);
+        return claimed == 1;
+    }
+
+    private async Task AttemptAsync(Delivery delivery, WebhookEndpoint endpoint, ConsumeContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var number = delivery.AttemptCount + 1;
+        var payload = await db.Routings.AsNoTracking()
+            .Where(r => r.CorrelationId == delivery.RoutingId).Select(r => r.Payload).FirstAsync(cancellationToken);
+        var signer = EndpointSecrets.SignerFor(endpoint);
+        var startedAt = Now;
+        var result = await sender.SendAsync(endpoint.Url, delivery.WebhookId, System.Text.Encoding.UTF8.GetBytes(payload), signer, cancellationToken);
+
+        db.Attempts.Add(new Attempt
+        {
+            DeliveryId = delivery.Id,
+            Number = number,
+            StartedAt = startedAt,
+            DurationMs = (int)result.Duration.TotalMilliseconds,
+            StatusCode = result.StatusCode,
+            Error = result.Error,
+            ResponseBody = result.ResponseBody,
+            Succeeded = result.Succeeded,
+            WorkerId = worker.Id,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        delivery.AttemptCount = number;
+
+        if (result.Succeeded)
+        {
+            await health.RecordSuccessAsync(endpoint, Now, context, cancellationToken);
+            await FinishAsync(delivery, DeliveryStatus.Delivered, result.StatusCode, null, context);
+            return;
+        }
+
+        await health.RecordFailureAsync(endpoint, result, Now, context, cancellationToken);
+        if (result.EndpointGone)
+        {
+            // The endpoint is now disabled; this delivery waits with the rest until it is enabled again.
+            await SetRetryingAsync(delivery, result, Now + TimeSpan.FromHours(1), cancellationToken);
+            return;
+        }
+
+        var schedule = EndpointSchedules.For(endpoint, _options);
+        var delay = schedule.DelayAfter(number, _options.Jitter, Random.Shared);
+        if (delay is null)
+        {
+            await FinishAsync(delivery, DeliveryStatus.DeadLettered, result.StatusCode, result.Error, context);
+            return;
+        }
+
+        if (result.RetryAfter is { } retryAfter && retryAfter > delay)
+        {
+            delay = retryAfter < schedule.Longest ? retryAfter : schedule.Longest;
+        }
+
+        await SetRetryingAsync(delivery, result, Now + delay.Value, cancellationToken);
+    }
+
+    private Task SetRetryingAsync(Delivery delivery, AttemptResult result, DateTime nextAttemptAt, CancellationToken cancellationToken) =>
+        db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.InFlight)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.Retrying)
+                .SetProperty(d => d.NextAttemptAt, nextAttemptAt)
+                .SetProperty(d => d.LeaseUntil, (DateTime?)null)
+                .SetProperty(d => d.LastStatusCode, result.StatusCode)
+                .SetProperty(d => d.LastError, result.Error), cancellationToken);
+
+    /// <summary>Puts a delivery in a final state, tells the router, and wakes the user's next delivery.</summary>
+    private async Task FinishAsync(Delivery delivery, DeliveryStatus status, int? statusCode, string? error, ConsumeContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var now = Now;
+        var updated = await db.Deliveries.Where(d => d.Id == delivery.Id
+                && d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, status)
+                .SetProperty(d => d.FinalAt, now)
+                .SetProperty(d => d.NextAttemptAt, (DateTime?)null)
+                .SetProperty(d => d.LeaseUntil, (DateTime?)null)
+                .SetProperty(d => d.LastStatusCode, statusCode)
+                .SetProperty(d => d.LastError, error), cancellationToken);
+        if (updated == 0)
+        {
+            return;
+        }
+
+        if (status == DeliveryStatus.Delivered)
+        {
+            await context.Publish(new WebhookDelivered
+            {
+                DeliveryId = delivery.Id,
+                EventId = delivery.EventId,
+                EndpointId = delivery.EndpointId,
+                Attempts = delivery.AttemptCount,
+                DeliveredAt = new DateTimeOffset(now),
+            }, cancellationToken);
+        }
+        else
+        {
+            LogDeadLettered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount, error);
+            await context.Publish(new WebhookDeliveryDeadLettered
+            {
+                DeliveryId = delivery.Id,
+                EventId = delivery.EventId,
+                EndpointId = delivery.EndpointId,
+                UserId = delivery.UserId,
+                Attempts = delivery.AttemptCount,
+                LastError = error ?? "unknown",
+                DeadLetteredAt = new DateTimeOffset(now),
+            }, cancellationToken);
+            // Operational events about operational deliveries would feed on themselves; stop at one level.
+            if (!Routing.EventTypes.IsOperational(delivery.EventType))
+            {
+                await OperationalEvents.PublishDeadLetteredAsync(context, delivery, error ?? "unknown", cancellationToken);
+            }
+        }
+
+        await ReleaseSuccessorAsync(delivery, context, cancellationToken);
+    }
+
+    private async Task ReleaseSuccessorAsync(Delivery delivery, ISendEndpointProvider sendEndpoints, CancellationToken cancellationToken)
+    {
+        var next = await db.Deliveries.AsNoTracking()
+            .Where(d => d.EndpointId == delivery.EndpointId && d.UserId == delivery.UserId && d.Sequence > delivery.Sequence
+                && d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered)
+            .OrderBy(d => d.Sequence)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (next is { Status: DeliveryStatus.Waiting })
+        {
+            await dispatcher.DispatchAsync(sendEndpoints, DeliveryCommands.For(next), cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DeliverWebhook for unknown delivery {DeliveryId}; ignored")]
+    private partial void LogUnknownDelivery(Guid deliveryId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} of event {EventId} to endpoint {EndpointId} dead-lettered after {Attempts} attempts: {Error}")]
+    private partial void LogDeadLettered(Guid deliveryId, string eventId, string endpointId, int attempts, string? error);
+}

@@ -1,0 +1,92 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RewardEvents.Fleet.Messaging;
+using RewardEvents.Persistence;
+
+namespace RewardEvents.Fleet.Workers;
+
+/// <summary>
+/// The durable retry schedule: the database holds when each delivery is due, and every worker sweeps
+/// it, dispatching due retries, deliveries nobody claimed in time, attempts whose worker died
+/// mid-request (expired lease) and parked deliveries whose predecessor is final. A conditional update
+/// decides which worker dispatches each, so several sweepers never double up.
+/// </summary>
+internal sealed partial class DeliveryScheduler(
+    IServiceScopeFactory scopes,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<DeliveryScheduler> logger) : BackgroundService
+{
+    private const int BatchSize = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SchedulerInterval, time);
+        do
+        {
+            try
+            {
+                while (await SweepAsync(stoppingToken) == BatchSize && !stoppingToken.IsCancellationRequested)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // The database may be restarting; the next tick tries again and nothing due is lost.
+                LogSweepFailed(ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    internal async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        var dispatcher = scope.ServiceProvider.GetRequiredService<IDeliveryDispatcher>();
+        var sender = scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>();
+        var now = time.GetUtcNow().UtcDateTime;
+        var redispatchBy = now + options.Value.DispatchGrace;
+
+        var due = await db.Deliveries.AsNoTracking()
+            .Where(d => ((d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Retrying || d.Status == DeliveryStatus.Waiting)
+                    && d.NextAttemptAt <= now)
+                || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now))
+            .OrderBy(d => d.NextAttemptAt)
+            .Take(BatchSize)
+            .ToListAsync(cancellationToken);
+
+        foreach (var delivery in due)
+        {
+            if (delivery.Status == DeliveryStatus.Waiting && await db.Deliveries.HasUnfinishedPredecessorAsync(delivery, cancellationToken))
+            {
+                await db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.Waiting)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, now + DeliveryProcessor.ParkRecheck), cancellationToken);
+                continue;
+            }
+
+            // Due retries and expired leases become Pending again; the redispatch deadline covers a lost message.
+            var nextStatus = delivery.Status == DeliveryStatus.Waiting ? DeliveryStatus.Waiting : DeliveryStatus.Pending;
+            var taken = await db.Deliveries
+                .Where(d => d.Id == delivery.Id && d.Status == delivery.Status && d.AttemptCount == delivery.AttemptCount
+                    && d.NextAttemptAt == delivery.NextAttemptAt && d.LeaseUntil == delivery.LeaseUntil)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, nextStatus)
+                    .SetProperty(d => d.NextAttemptAt, redispatchBy)
+                    .SetProperty(d => d.LeaseUntil, (DateTime?)null), cancellationToken);
+            if (taken == 1)
+            {
+                await dispatcher.DispatchAsync(sender, DeliveryCommands.For(delivery), cancellationToken);
+            }
+        }
+
+        return due.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery schedule sweep failed; retrying on the next tick")]
+    private partial void LogSweepFailed(Exception exception);
+}
