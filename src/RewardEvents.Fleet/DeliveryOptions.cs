@@ -42,6 +42,14 @@ public sealed class DeliveryOptions
     [Range(1, 256)]
     public int ConcurrencyPerPartition { get; set; } = 8;
 
+    /// <summary>How often a worker heartbeats and rebalances the partitions.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A worker silent for this long is considered dead and its partitions move.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan WorkerTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
     /// <summary>Consecutive failures after which an endpoint's circuit opens.</summary>
     [Range(1, 1000)]
     public int CircuitBreakerThreshold { get; set; } = 5;

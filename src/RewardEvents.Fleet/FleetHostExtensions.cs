@@ -46,6 +46,11 @@ public static class FleetHostExtensions
                 .ConfigurePrimaryHttpMessageHandler(sp => WebhookHttpHandler.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowPrivateNetworks))
                 .RemoveAllLoggers();
             services.AddHostedService<DeliveryScheduler>();
+            if (configuration.GetSection(TransportOptions.Section).Get<TransportOptions>()?.Kind is null or TransportKind.RabbitMq)
+            {
+                services.AddSingleton<PartitionOwnership>();
+                services.AddHostedService(sp => sp.GetRequiredService<PartitionOwnership>());
+            }
         }
 
         if (roles.HasFlag(FleetRoles.Api))

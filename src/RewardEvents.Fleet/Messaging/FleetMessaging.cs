@@ -56,25 +56,6 @@ internal static class FleetMessaging
                 {
                     cfg.Host(new Uri(rabbitMq!));
                     cfg.ConfigureEndpoints(context);
-                    if (roles.HasFlag(FleetRoles.Worker))
-                    {
-                        var delivery = context.GetRequiredService<IOptions<DeliveryOptions>>().Value;
-                        for (var partition = 0; partition < delivery.Partitions; partition++)
-                        {
-                            cfg.ReceiveEndpoint(DeliveryTopology.PartitionQueue(partition), e =>
-                            {
-                                e.ConfigureConsumeTopology = false;
-                                e.SingleActiveConsumer = true;
-                                e.PrefetchCount = (ushort)Math.Max(16, delivery.ConcurrencyPerPartition * 2);
-                                e.Bind(DeliveryTopology.Exchange, b =>
-                                {
-                                    b.ExchangeType = "x-consistent-hash";
-                                    b.RoutingKey = "1"; // equal weight for every partition
-                                });
-                                ConfigureDeliveryEndpoint(e, context, delivery);
-                            });
-                        }
-                    }
                 });
             }
             else
@@ -92,6 +73,21 @@ internal static class FleetMessaging
         });
 
         return services;
+    }
+
+    /// <summary>A partition queue: bound to the consistent-hash exchange, one active consumer across the fleet.</summary>
+    internal static void ConfigurePartitionEndpoint(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context, DeliveryOptions options)
+    {
+        var rabbit = (IRabbitMqReceiveEndpointConfigurator)endpoint;
+        rabbit.ConfigureConsumeTopology = false;
+        rabbit.SingleActiveConsumer = true;
+        rabbit.PrefetchCount = (ushort)Math.Max(16, options.ConcurrencyPerPartition * 2);
+        rabbit.Bind(DeliveryTopology.Exchange, b =>
+        {
+            b.ExchangeType = "x-consistent-hash";
+            b.RoutingKey = "1"; // equal weight for every partition
+        });
+        ConfigureDeliveryEndpoint(endpoint, context, options);
     }
 
     private static void ConfigureDeliveryEndpoint(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context, DeliveryOptions options)
