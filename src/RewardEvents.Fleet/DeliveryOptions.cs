@@ -42,6 +42,13 @@ public sealed class DeliveryOptions
     [Range(1, 256)]
     public int ConcurrencyPerPartition { get; set; } = 8;
 
+    /// <summary>
+    /// How long past the request timeout a claimed attempt stays leased; a worker that dies mid-request
+    /// frees its delivery for another when the lease ends.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often a worker heartbeats and rebalances the partitions.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);

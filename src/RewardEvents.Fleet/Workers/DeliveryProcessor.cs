@@ -113,7 +113,7 @@ internal sealed partial class DeliveryProcessor(
     private async Task<bool> ClaimAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         var now = Now;
-        var leaseUntil = now + _options.RequestTimeout + TimeSpan.FromSeconds(30);
+        var leaseUntil = now + _options.RequestTimeout + _options.LeaseMargin;
         var claimed = await db.Deliveries
             .Where(d => d.Id == delivery.Id && d.AttemptCount == delivery.AttemptCount
                 && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting

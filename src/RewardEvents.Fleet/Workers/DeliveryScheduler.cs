@@ -80,6 +80,21 @@ internal sealed partial class DeliveryScheduler(
                     .SetProperty(d => d.LeaseUntil, (DateTime?)null), cancellationToken);
             if (taken == 1)
             {
+                if (delivery.Status == DeliveryStatus.InFlight)
+                {
+                    // The worker that claimed this attempt died before recording it: log the attempt as lost.
+                    db.Attempts.Add(new Attempt
+                    {
+                        DeliveryId = delivery.Id,
+                        Number = delivery.AttemptCount,
+                        StartedAt = (delivery.LeaseUntil ?? now) - options.Value.RequestTimeout - options.Value.LeaseMargin,
+                        DurationMs = 0,
+                        Error = "worker_lost",
+                        Succeeded = false,
+                    });
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+
                 await dispatcher.DispatchAsync(sender, DeliveryCommands.For(delivery), cancellationToken);
             }
         }

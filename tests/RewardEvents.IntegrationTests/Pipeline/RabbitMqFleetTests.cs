@@ -1,0 +1,71 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using RewardEvents.Contracts;
+using RewardEvents.Fleet;
+using RewardEvents.IntegrationTests.Support;
+using RewardEvents.Testing;
+
+namespace RewardEvents.IntegrationTests.Pipeline;
+
+/// <summary>
+/// The pipeline scenario on real RabbitMQ and PostgreSQL: the Api, the Router and two Workers as
+/// separate bus instances, and a producer service that knows only the contracts.
+/// </summary>
+public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer postgres) : FleetScenario, IAsyncLifetime
+{
+    private IBusControl? _producer;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_producer is not null)
+        {
+            await _producer.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Fleet_on_rabbitmq_and_postgres_delivers_every_subscribed_event_signed_and_in_per_user_order()
+    {
+        var vhost = await broker.CreateVirtualHostAsync("fleet");
+        var database = await postgres.CreateDatabaseAsync("fleet");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Transport:Kind"] = "RabbitMq",
+            ["ConnectionStrings:RabbitMq"] = vhost.AmqpUri,
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = database,
+        };
+
+        // The Api migrates first; the others then start against the migrated database.
+        await using var api = await FleetHost.StartAsync(FleetRoles.Api, settings);
+        await using var router = await FleetHost.StartAsync(FleetRoles.Router, settings);
+        await using var worker1 = await FleetHost.StartAsync(FleetRoles.Worker, settings);
+        await using var worker2 = await FleetHost.StartAsync(FleetRoles.Worker, settings);
+
+        _producer = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(vhost.AmqpUri)));
+        await _producer.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = api.CreateClient();
+        await RunAsync(client, TimeSpan.FromSeconds(180));
+    }
+
+    /// <summary>Odd events come from a .NET producer publishing the contract; even ones over HTTP.</summary>
+    protected override Task PublishAsync(HttpClient api, int index, string eventId, string type, string userId)
+    {
+        if (index % 2 == 0 || _producer is null)
+        {
+            return base.PublishAsync(api, index, eventId, type, userId);
+        }
+
+        var occurredAt = new DateTimeOffset(2026, 5, 5, 10, 0, 0, TimeSpan.Zero);
+        RewardEvent message = type switch
+        {
+            "reward.redeemed" => new RewardRedeemed { EventId = eventId, UserId = userId, RewardId = $"reward_{index % 7}", Amount = 100 + index, Currency = "INR", Status = "success", OccurredAt = occurredAt },
+            "reward.redemption_failed" => new RewardRedemptionFailed { EventId = eventId, UserId = userId, RewardId = $"reward_{index % 7}", Amount = 100 + index, Currency = "INR", Status = "failed", OccurredAt = occurredAt },
+            _ => new RewardRedemptionReversed { EventId = eventId, UserId = userId, RewardId = $"reward_{index % 7}", Amount = 100 + index, Currency = "INR", Status = "reversed", OccurredAt = occurredAt },
+        };
+        return _producer.Publish(message, message.GetType());
+    }
+}

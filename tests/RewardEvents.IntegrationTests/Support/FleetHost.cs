@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RewardEvents.Fleet;
+
+namespace RewardEvents.IntegrationTests.Support;
+
+/// <summary>
+/// One fleet host (any mix of roles) running in this test process with its own container and its
+/// own bus instance, bound to a free loopback port: several of them make a fleet.
+/// </summary>
+public sealed class FleetHost : IAsyncDisposable
+{
+    public const string ApiKey = "test-key-7f3a1c";
+
+    private FleetHost(WebApplication app, string baseUrl)
+    {
+        App = app;
+        BaseUrl = baseUrl;
+    }
+
+    public WebApplication App { get; }
+
+    public string BaseUrl { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public static async Task<FleetHost> StartAsync(FleetRoles roles, IDictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Security:ApiKeys:0"] = ApiKey,
+            ["Delivery:AllowPrivateNetworks"] = "true",
+            ["Delivery:SchedulerInterval"] = "00:00:00.200",
+            ["Delivery:RetrySchedule"] = "1s,2s,3s",
+            ["Delivery:Partitions"] = "4",
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole();
+        builder.AddRewardEventsFleet(roles, "rewardevents-test");
+        var app = builder.Build();
+        app.MapRewardEventsFleet(roles);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new FleetHost(app, address);
+    }
+
+    public HttpClient CreateClient()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
