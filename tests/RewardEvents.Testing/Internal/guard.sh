@@ -1,0 +1,39 @@
+#!/bin/sh
+# Runs one server so that it never outlives the test process that started it.
+#
+# usage: guard.sh PARENT_PID STOP_FILE STOP_SIGNAL LOG_FILE command [args...]
+#
+# The server runs in its own session (setsid), so that it and every helper it forks (epmd,
+# postgres backends) form one process group that can be stopped as a unit. A watcher stops the
+# server gently with STOP_SIGNAL when STOP_FILE appears (a clean stop asked by the fixture) or
+# when PARENT_PID is gone (the test process was killed), and with SIGKILL after 60 s.
+# /proc is checked instead of `kill -0` because the guard may run as another user (postgres)
+# than the test process, and `kill -0` on a foreign process fails with EPERM.
+set -u
+parent=$1
+stop_file=$2
+stop_signal=$3
+log_file=$4
+shift 4
+
+exec >>"$log_file" 2>&1 </dev/null
+
+setsid "$@" &
+server=$!
+
+(
+    while [ -d "/proc/$parent" ] && [ ! -e "$stop_file" ]; do sleep 0.2; done
+    kill -s "$stop_signal" "$server" 2>/dev/null
+    i=0
+    while kill -0 -- "-$server" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -s KILL -- "-$server" 2>/dev/null
+) &
+watcher=$!
+
+wait "$server"
+status=$?
+# Whatever the server left in its group (helpers that did not notice it died) goes with it.
+kill -s TERM -- "-$server" 2>/dev/null
+kill "$watcher" 2>/dev/null
+echo "guard: server exited with status $status"
+exit "$status"

@@ -1,5 +1,0 @@
-namespace RewardEvents.Testing;
-
-internal static class Placeholder
-{
-}
