@@ -4,7 +4,7 @@ using RewardEvents.IntegrationTests.Support;
 namespace RewardEvents.IntegrationTests.Api;
 
 /// <summary>One embedded server (in-memory transport, SQLite file) shared by a test class.</summary>
-public sealed class EmbeddedServerFixture : IAsyncLifetime
+public class EmbeddedServerFixture : IAsyncLifetime
 {
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"rewardevents-api-{Guid.NewGuid():N}.db");
 
