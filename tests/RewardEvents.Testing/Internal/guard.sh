@@ -9,6 +9,8 @@
 # when PARENT_PID is gone (the test process was killed), and with SIGKILL after 60 s.
 # /proc is checked instead of `kill -0` because the guard may run as another user (postgres)
 # than the test process, and `kill -0` on a foreign process fails with EPERM.
+# When the test process is gone nobody else will delete the server's directory (the one holding
+# STOP_FILE), so the guard deletes it itself.
 set -u
 parent=$1
 stop_file=$2
@@ -36,4 +38,7 @@ status=$?
 kill -s TERM -- "-$server" 2>/dev/null
 kill "$watcher" 2>/dev/null
 echo "guard: server exited with status $status"
+if [ ! -d "/proc/$parent" ]; then
+    rm -rf -- "$(dirname -- "$stop_file")"
+fi
 exit "$status"
