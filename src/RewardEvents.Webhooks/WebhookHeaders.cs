@@ -1,14 +1,14 @@
 namespace RewardEvents.Webhooks;
 
-/// <summary>TEMP stand-in until the signing work lands.</summary>
+/// <summary>The Standard Webhooks header names.</summary>
 public static class WebhookHeaders
 {
-    /// <summary>TEMP.</summary>
+    /// <summary>The message id, the same on every attempt: receivers dedupe on it.</summary>
     public const string Id = "webhook-id";
 
-    /// <summary>TEMP.</summary>
+    /// <summary>Unix seconds when the attempt was signed.</summary>
     public const string Timestamp = "webhook-timestamp";
 
-    /// <summary>TEMP.</summary>
+    /// <summary>Space-separated <c>v1,&lt;base64&gt;</c> signatures, one per active secret.</summary>
     public const string Signature = "webhook-signature";
 }

@@ -69,22 +69,17 @@ internal sealed partial class DeliveryProcessor(
             }
         }
 
-        if (!delivery.ManualRetry && endpoint.CircuitOpenUntil is not null)
-        {
-            var deferTo = await health.TryTakeProbeAsync(endpoint, Now, cancellationToken);
-            if (deferTo is not null)
-            {
-                await DeferAsync(delivery, deferTo.Value, cancellationToken);
-                return;
-            }
-        }
+        // While the endpoint's circuit is open only one probe per step reaches it; the others are
+        // short-circuited: recorded as an attempt that never left, so their schedules still run out.
+        var shortCircuit = !delivery.ManualRetry && endpoint.CircuitOpenUntil is not null
+            && !await health.TryTakeProbeAsync(endpoint, Now, cancellationToken);
 
         if (!await ClaimAsync(delivery, cancellationToken))
         {
             return;
         }
 
-        await AttemptAsync(delivery, endpoint, context);
+        await AttemptAsync(delivery, endpoint, shortCircuit, context);
     }
 
     private static bool IsReady(Delivery delivery, DateTime now) => delivery.Status switch
@@ -104,12 +99,6 @@ internal sealed partial class DeliveryProcessor(
                 || d.Status == DeliveryStatus.Retrying))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Waiting).SetProperty(d => d.NextAttemptAt, recheckAt), cancellationToken);
 
-    private Task DeferAsync(Delivery delivery, DateTime until, CancellationToken cancellationToken) =>
-        db.Deliveries
-            .Where(d => d.Id == delivery.Id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting
-                || d.Status == DeliveryStatus.Retrying || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= Now)))
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Retrying).SetProperty(d => d.NextAttemptAt, until), cancellationToken);
-
     private async Task<bool> ClaimAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         var now = Now;
@@ -127,15 +116,23 @@ internal sealed partial class DeliveryProcessor(
         return claimed == 1;
     }
 
-    private async Task AttemptAsync(Delivery delivery, WebhookEndpoint endpoint, ConsumeContext context)
+    private async Task AttemptAsync(Delivery delivery, WebhookEndpoint endpoint, bool shortCircuit, ConsumeContext context)
     {
         var cancellationToken = context.CancellationToken;
         var number = delivery.AttemptCount + 1;
-        var payload = await db.Routings.AsNoTracking()
-            .Where(r => r.CorrelationId == delivery.RoutingId).Select(r => r.Payload).FirstAsync(cancellationToken);
-        var signer = EndpointSecrets.SignerFor(endpoint);
         var startedAt = Now;
-        var result = await sender.SendAsync(endpoint.Url, delivery.WebhookId, System.Text.Encoding.UTF8.GetBytes(payload), signer, cancellationToken);
+        AttemptResult result;
+        if (shortCircuit)
+        {
+            result = new AttemptResult { Error = "circuit_open" };
+        }
+        else
+        {
+            var payload = await db.Routings.AsNoTracking()
+                .Where(r => r.CorrelationId == delivery.RoutingId).Select(r => r.Payload).FirstAsync(cancellationToken);
+            var signer = EndpointSecrets.SignerFor(endpoint);
+            result = await sender.SendAsync(endpoint.Url, delivery.WebhookId, System.Text.Encoding.UTF8.GetBytes(payload), signer, cancellationToken);
+        }
 
         db.Attempts.Add(new Attempt
         {
@@ -159,7 +156,11 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
-        await health.RecordFailureAsync(endpoint, result, Now, context, cancellationToken);
+        if (!shortCircuit)
+        {
+            await health.RecordFailureAsync(endpoint, result, Now, context, cancellationToken);
+        }
+
         if (result.EndpointGone)
         {
             // The endpoint is now disabled; this delivery waits with the rest until it is enabled again.

@@ -14,26 +14,26 @@ internal sealed class EndpointHealth(RewardEventsDbContext db, IOptions<Delivery
     private readonly DeliveryOptions _options = options.Value;
 
     /// <summary>
-    /// Null when the caller may attempt now: the circuit is closed, or half-open and this caller won
-    /// the one probe. Otherwise the time to defer the delivery to.
+    /// Whether the caller may send now: the circuit is closed, or it is half-open (the current step
+    /// has passed) and this caller won the step's one probe, which also schedules the next step.
     /// </summary>
-    public async Task<DateTime?> TryTakeProbeAsync(WebhookEndpoint endpoint, DateTime now, CancellationToken cancellationToken)
+    public async Task<bool> TryTakeProbeAsync(WebhookEndpoint endpoint, DateTime now, CancellationToken cancellationToken)
     {
         var openUntil = endpoint.CircuitOpenUntil;
         if (openUntil is null)
         {
-            return null;
+            return true;
         }
 
         if (openUntil > now)
         {
-            return openUntil;
+            return false;
         }
 
         var nextProbeAt = now + ProbeSpacing(endpoint);
         var won = await db.Endpoints.Where(e => e.Id == endpoint.Id && e.CircuitOpenUntil == openUntil)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.CircuitOpenUntil, nextProbeAt), cancellationToken);
-        return won == 1 ? null : nextProbeAt;
+        return won == 1;
     }
 
     public async Task RecordSuccessAsync(WebhookEndpoint endpoint, DateTime now, IPublishEndpoint publisher, CancellationToken cancellationToken)

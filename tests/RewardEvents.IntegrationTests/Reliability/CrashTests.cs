@@ -1,0 +1,145 @@
+using System.Net.Http.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using RewardEvents.Contracts;
+using RewardEvents.Fleet;
+using RewardEvents.IntegrationTests.Infrastructure;
+using RewardEvents.IntegrationTests.Support;
+using RewardEvents.Persistence;
+using RewardEvents.Testing;
+using RewardEvents.Webhooks;
+
+namespace RewardEvents.IntegrationTests.Reliability;
+
+/// <summary>
+/// Faults in the middle of a load, with the Api and Router in this process and two Workers as
+/// separate processes, on real RabbitMQ and PostgreSQL: nothing accepted is lost.
+/// </summary>
+[Collection(typeof(ServerRestartCollection))]
+public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) : IAsyncLifetime
+{
+    private const int Events = 400;
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "rewardevents-crash-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned))
+        {
+            await owned.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_killed_mid_load_and_restarted_loses_nothing() =>
+        await RunAsync(async (workers, settings) =>
+        {
+            await workers[0].KillAsync();
+            workers[0] = Own(FleetProcess.Start("Worker", settings, _work));
+            await workers[0].WaitReadyAsync(TimeSpan.FromSeconds(60));
+        });
+
+    [Fact]
+    public async Task A_broker_restart_mid_load_loses_nothing()
+    {
+        Assert.SkipUnless(broker.CanRestart, "the broker was not started by the tests, so they cannot restart it");
+        await RunAsync((_, _) => broker.RestartAsync());
+    }
+
+    [Fact]
+    public async Task A_database_restart_mid_load_loses_nothing()
+    {
+        Assert.SkipUnless(postgres.CanRestart, "the database server was not started by the tests, so they cannot restart it");
+        await RunAsync((_, _) => postgres.RestartAsync());
+    }
+
+    private async Task RunAsync(Func<List<FleetProcess>, Dictionary<string, string?>, Task> fault)
+    {
+        var vhost = await broker.CreateVirtualHostAsync("crash");
+        var database = await postgres.CreateDatabaseAsync("crash");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Transport:Kind"] = "RabbitMq",
+            ["ConnectionStrings:RabbitMq"] = vhost.AmqpUri,
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = database,
+            ["Security:ApiKeys:0"] = FleetHost.ApiKey,
+            ["Delivery:AllowPrivateNetworks"] = "true",
+            ["Delivery:Partitions"] = "8",
+            ["Delivery:RetrySchedule"] = "500ms,1s,2s,2s,2s,2s,2s,2s",
+            ["Delivery:SchedulerInterval"] = "00:00:00.200",
+            ["Delivery:HeartbeatInterval"] = "00:00:00.500",
+            ["Delivery:WorkerTimeout"] = "00:00:03",
+            ["Delivery:LeaseMargin"] = "00:00:02",
+            ["Delivery:RequestTimeout"] = "00:00:03",
+            ["Delivery:DispatchGrace"] = "00:00:05",
+        };
+
+        var api = Own(await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router, settings));
+        var receiver = Own(await TestReceiver.StartAsync());
+        using var client = api.CreateClient();
+        using var created = await client.PostAsJsonAsync("/v1/endpoints", new { url = receiver.Url });
+        var secret = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("secret").GetString()!;
+
+        var workers = new List<FleetProcess> { Own(FleetProcess.Start("Worker", settings, _work)), Own(FleetProcess.Start("Worker", settings, _work)) };
+        await Task.WhenAll(workers.Select(w => w.WaitReadyAsync(TimeSpan.FromSeconds(60))));
+
+        var producer = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(vhost.AmqpUri)));
+        await producer.StartAsync(TestContext.Current.CancellationToken);
+        _owned.Add(new Disposer(() => producer.StopAsync()));
+
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var ids = Enumerable.Range(0, Events).Select(i => $"evt_{run}_{i:000}").ToList();
+        await Task.WhenAll(ids.Select((id, i) => producer.Publish(new RewardRedeemed
+        {
+            EventId = id, UserId = $"user_{run}_{i % 40:00}", RewardId = "reward_1", Amount = i, Currency = "INR",
+            Status = "success", OccurredAt = DateTimeOffset.UtcNow,
+        })));
+
+        await Eventually.UntilAsync(() => Task.FromResult(receiver.Delivered().Count >= Events / 5), TimeSpan.FromSeconds(60), "the load is under way");
+        await fault(workers, settings);
+
+        await Eventually.UntilAsync(async () =>
+        {
+            await using var db = FleetDatabase.OpenPostgres(database);
+            var final = await db.Deliveries.CountAsync(d => d.Status == DeliveryStatus.Delivered || d.Status == DeliveryStatus.DeadLettered);
+            return final == Events;
+        }, TimeSpan.FromMinutes(4), $"all {Events} deliveries reach a final state");
+
+        await using var check = FleetDatabase.OpenPostgres(database);
+        var deliveries = await check.Deliveries.AsNoTracking().ToListAsync();
+        Assert.Equal(ids.Order(), deliveries.Select(d => d.EventId).Order());
+        var verifier = new WebhookVerifier([WebhookSecret.Parse(secret)]);
+        foreach (var delivery in deliveries)
+        {
+            var attempts = await check.Attempts.AsNoTracking().Where(a => a.DeliveryId == delivery.Id).ToListAsync();
+            Assert.Equal(delivery.AttemptCount, attempts.Count);
+            if (delivery.Status == DeliveryStatus.Delivered)
+            {
+                // Delivered means the receiver saw it, signed; any duplicate POST carried the same webhook-id.
+                var seen = receiver.Requests.Where(r => r.EventId == delivery.EventId).ToList();
+                Assert.Contains(seen, r => r.AnsweredWith == 200);
+                Assert.All(seen, r => Assert.Equal(delivery.WebhookId, r.WebhookId));
+                Assert.All(seen, r => verifier.Verify(r.Headers, r.Body));
+            }
+            else
+            {
+                Assert.NotEmpty(attempts);
+            }
+        }
+    }
+
+    private T Own<T>(T value)
+        where T : IAsyncDisposable
+    {
+        _owned.Add(value);
+        return value;
+    }
+
+    private sealed class Disposer(Func<Task> dispose) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await dispose();
+    }
+}
