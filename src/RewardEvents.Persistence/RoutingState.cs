@@ -3,7 +3,7 @@ using MassTransit;
 namespace RewardEvents.Persistence;
 
 /// <summary>The routing saga of one event: what was matched and how far the deliveries have got.</summary>
-public sealed class RoutingState : SagaStateMachineInstance
+public sealed class RoutingState : SagaStateMachineInstance, Sagas.IVersionedSaga
 {
     public Guid CorrelationId { get; set; }
     public string CurrentState { get; set; } = "";

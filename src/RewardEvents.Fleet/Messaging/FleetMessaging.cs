@@ -6,6 +6,7 @@ using RewardEvents.Contracts;
 using RewardEvents.Fleet.Routing;
 using RewardEvents.Fleet.Workers;
 using RewardEvents.Persistence;
+using RewardEvents.Persistence.Sagas;
 
 namespace RewardEvents.Fleet.Messaging;
 
@@ -42,7 +43,7 @@ internal static class FleetMessaging
             if (roles.HasFlag(FleetRoles.Router))
             {
                 x.AddSagaStateMachine<RoutingStateMachine, RoutingState, RoutingStateDefinition>()
-                    .InMemoryRepository(); // TEMP until the EF saga repository lands
+                    .EntityFrameworkRepository<RoutingState, RewardEventsDbContext>();
             }
 
             if (roles.HasFlag(FleetRoles.Worker))
