@@ -96,7 +96,11 @@ internal static class FleetMessaging
         endpoint.ConcurrentMessageLimit = options.ConcurrencyPerPartition;
         // In-place retries only cover database blips; anything longer is recovered by the scheduler's
         // sweep, because the delivery's state (not this message) is the source of truth.
-        endpoint.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Exponential(8, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200));
+            r.Ignore<ConnectionException>(); // redelivered on reconnect; see RoutingStateDefinition
+        });
         // One (endpoint, user) pair at a time inside this process; different pairs run concurrently.
         endpoint.ConfigureConsumer<DeliverWebhookConsumer>(context, c => c.Message<DeliverWebhook>(m =>
             m.UsePartitioner(options.ConcurrencyPerPartition, x => OrderingKey.For(x.Message.EndpointId, x.Message.UserId))));

@@ -14,7 +14,14 @@ public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         // Concurrency conflicts clear in milliseconds; a database restart takes seconds. The exponential
         // intervals cover both, about ten minutes in all, before a message is given up to the error queue.
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(30, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)));
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Exponential(30, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+            // A lost broker connection is not retried in place: the message's channel is gone with it, so
+            // retrying would hold the endpoint (which cannot restart while a message is in flight) for
+            // minutes. Left unacknowledged, the message returns to the queue and is redelivered on reconnect.
+            r.Ignore<ConnectionException>();
+        });
         endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

@@ -40,6 +40,14 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
+        if (delivery.IsFinal)
+        {
+            // A redelivery after the outcome was committed but perhaps never announced (the broker or
+            // this process went away in between): announce it again; the router counts idempotently.
+            await PublishOutcomeAsync(delivery, context);
+            return;
+        }
+
         if (!IsReady(delivery, Now))
         {
             return;
@@ -212,39 +220,47 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
-        if (status == DeliveryStatus.Delivered)
-        {
-            await context.Publish(new WebhookDelivered
-            {
-                DeliveryId = delivery.Id,
-                EventId = delivery.EventId,
-                EndpointId = delivery.EndpointId,
-                Attempts = delivery.AttemptCount,
-                DeliveredAt = new DateTimeOffset(now),
-            }, cancellationToken);
-        }
-        else
+        delivery.Status = status;
+        delivery.FinalAt = now;
+        delivery.LastError = error;
+        if (status == DeliveryStatus.DeadLettered)
         {
             LogDeadLettered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount, error);
-            await context.Publish(new WebhookDeliveryDeadLettered
-            {
-                DeliveryId = delivery.Id,
-                EventId = delivery.EventId,
-                EndpointId = delivery.EndpointId,
-                UserId = delivery.UserId,
-                Attempts = delivery.AttemptCount,
-                LastError = error ?? "unknown",
-                DeadLetteredAt = new DateTimeOffset(now),
-            }, cancellationToken);
             // Operational events about operational deliveries would feed on themselves; stop at one level.
             if (!Routing.EventTypes.IsOperational(delivery.EventType))
             {
                 await OperationalEvents.PublishDeadLetteredAsync(context, delivery, error ?? "unknown", cancellationToken);
             }
         }
+        else
+        {
+            LogDelivered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount);
+        }
 
+        await PublishOutcomeAsync(delivery, context);
         await ReleaseSuccessorAsync(delivery, context, cancellationToken);
     }
+
+    private static Task PublishOutcomeAsync(Delivery delivery, ConsumeContext context) =>
+        delivery.Status == DeliveryStatus.Delivered
+            ? context.Publish(new WebhookDelivered
+            {
+                DeliveryId = delivery.Id,
+                EventId = delivery.EventId,
+                EndpointId = delivery.EndpointId,
+                Attempts = delivery.AttemptCount,
+                DeliveredAt = new DateTimeOffset(delivery.FinalAt ?? DateTime.UtcNow, TimeSpan.Zero),
+            }, context.CancellationToken)
+            : context.Publish(new WebhookDeliveryDeadLettered
+            {
+                DeliveryId = delivery.Id,
+                EventId = delivery.EventId,
+                EndpointId = delivery.EndpointId,
+                UserId = delivery.UserId,
+                Attempts = delivery.AttemptCount,
+                LastError = delivery.LastError ?? "unknown",
+                DeadLetteredAt = new DateTimeOffset(delivery.FinalAt ?? DateTime.UtcNow, TimeSpan.Zero),
+            }, context.CancellationToken);
 
     private async Task ReleaseSuccessorAsync(Delivery delivery, ISendEndpointProvider sendEndpoints, CancellationToken cancellationToken)
     {
@@ -261,6 +277,9 @@ internal sealed partial class DeliveryProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DeliverWebhook for unknown delivery {DeliveryId}; ignored")]
     private partial void LogUnknownDelivery(Guid deliveryId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {DeliveryId} of event {EventId} to endpoint {EndpointId} delivered after {Attempts} attempts")]
+    private partial void LogDelivered(Guid deliveryId, string eventId, string endpointId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} of event {EventId} to endpoint {EndpointId} dead-lettered after {Attempts} attempts: {Error}")]
     private partial void LogDeadLettered(Guid deliveryId, string eventId, string endpointId, int attempts, string? error);

@@ -80,7 +80,8 @@ internal sealed partial class DeliveryScheduler(
                     .SetProperty(d => d.LeaseUntil, (DateTime?)null), cancellationToken);
             if (taken == 1)
             {
-                if (delivery.Status == DeliveryStatus.InFlight)
+                if (delivery.Status == DeliveryStatus.InFlight
+                    && !await db.Attempts.AnyAsync(a => a.DeliveryId == delivery.Id && a.Number == delivery.AttemptCount, cancellationToken))
                 {
                     // The worker that claimed this attempt died before recording it: log the attempt as lost.
                     db.Attempts.Add(new Attempt

@@ -77,14 +77,15 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
             ["Delivery:DispatchGrace"] = "00:00:05",
         };
 
-        var api = Own(await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router, settings));
+        var api = Own(await FleetHost.StartAsync(FleetRoles.Api, settings));
+        var router = Own(FleetProcess.Start("Router", settings, _work));
         var receiver = Own(await TestReceiver.StartAsync());
         using var client = api.CreateClient();
         using var created = await client.PostAsJsonAsync("/v1/endpoints", new { url = receiver.Url });
         var secret = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("secret").GetString()!;
 
         var workers = new List<FleetProcess> { Own(FleetProcess.Start("Worker", settings, _work)), Own(FleetProcess.Start("Worker", settings, _work)) };
-        await Task.WhenAll(workers.Select(w => w.WaitReadyAsync(TimeSpan.FromSeconds(60))));
+        await Task.WhenAll(workers.Append(router).Select(w => w.WaitReadyAsync(TimeSpan.FromSeconds(60))));
 
         var producer = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(vhost.AmqpUri)));
         await producer.StartAsync(TestContext.Current.CancellationToken);
@@ -101,12 +102,24 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
         await Eventually.UntilAsync(() => Task.FromResult(receiver.Delivered().Count >= Events / 5), TimeSpan.FromSeconds(60), "the load is under way");
         await fault(workers, settings);
 
-        await Eventually.UntilAsync(async () =>
+        try
+        {
+            await Eventually.UntilAsync(async () =>
+            {
+                await using var db = FleetDatabase.OpenPostgres(database);
+                var final = await db.Deliveries.CountAsync(d => d.Status == DeliveryStatus.Delivered || d.Status == DeliveryStatus.DeadLettered);
+                return final == Events;
+            }, TimeSpan.FromMinutes(3), $"all {Events} deliveries reach a final state");
+        }
+        catch (TimeoutException ex)
         {
             await using var db = FleetDatabase.OpenPostgres(database);
-            var final = await db.Deliveries.CountAsync(d => d.Status == DeliveryStatus.Delivered || d.Status == DeliveryStatus.DeadLettered);
-            return final == Events;
-        }, TimeSpan.FromMinutes(4), $"all {Events} deliveries reach a final state");
+            var routed = await db.Routings.CountAsync();
+            var states = await db.Deliveries.GroupBy(d => d.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync();
+            throw new TimeoutException(
+                $"{ex.Message} Routed {routed} of {Events} events; deliveries by status: {string.Join(", ", states.Select(s => $"{s.Key}={s.Count}"))}; " +
+                $"receiver saw {receiver.Requests.Count} requests.\nRouter:\n{router.LogTail(30)}", ex);
+        }
 
         await using var check = FleetDatabase.OpenPostgres(database);
         var deliveries = await check.Deliveries.AsNoTracking().ToListAsync();
