@@ -57,6 +57,9 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
     public TimeSpan WorkerTimeout { get; set; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>Record raw user ids in traces; by default spans carry a short hash (user ids are personal data).</summary>
+    public bool RecordUserIdsInTraces { get; set; }
+
     /// <summary>Consecutive failures after which an endpoint's circuit opens.</summary>
     [Range(1, 1000)]
     public int CircuitBreakerThreshold { get; set; } = 5;

@@ -23,6 +23,9 @@ public sealed class Delivery
     public int? LastStatusCode { get; set; }
     public string? LastError { get; set; }
 
+    /// <summary>The W3C trace context the event was routed under, so a retry hours later links back to it.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>Set when an operator asked for this delivery to be tried again out of schedule.</summary>
     public bool ManualRetry { get; set; }
 

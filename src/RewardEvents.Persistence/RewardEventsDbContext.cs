@@ -54,6 +54,7 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.WebhookId).HasMaxLength(64);
             e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
             e.Property(x => x.LastError).HasMaxLength(200);
+            e.Property(x => x.TraceParent).HasMaxLength(64);
             e.Ignore(x => x.IsFinal);
             e.HasIndex(x => new { x.RoutingId, x.EndpointId }).IsUnique();
             e.HasIndex(x => new { x.EndpointId, x.UserId, x.Sequence });

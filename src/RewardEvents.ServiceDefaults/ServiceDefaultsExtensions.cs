@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -43,6 +44,11 @@ public static class ServiceDefaultsExtensions
             .WithMetrics(m =>
             {
                 m.AddMeter("MassTransit", TelemetryName).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                if (builder.Configuration.GetValue<bool>("Telemetry:Prometheus"))
+                {
+                    m.AddPrometheusExporter();
+                }
+
                 if (otlp)
                 {
                     m.AddOtlpExporter();
@@ -64,6 +70,11 @@ public static class ServiceDefaultsExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        if (app.Configuration.GetValue<bool>("Telemetry:Prometheus"))
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
+
         return app;
     }
 }

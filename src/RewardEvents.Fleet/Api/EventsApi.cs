@@ -38,6 +38,7 @@ internal static class EventsApi
 
             // On RabbitMQ, Publish completes once the broker has confirmed the message (publisher confirms).
             await publisher.Publish(message, message.GetType(), cancellationToken);
+            FleetTelemetry.EventsIngested.Add(1, new KeyValuePair<string, object?>("event_type", EventTypes.Of(message)));
             return Results.Accepted($"/v1/events/{Uri.EscapeDataString(message.EventId)}", new EventAccepted(message.EventId));
         }
     }

@@ -66,9 +66,11 @@ internal sealed class RouteEventActivity<TMessage>(
             Status = DeliveryStatus.Pending,
             CreatedAt = now,
             NextAttemptAt = now + options.Value.DispatchGrace,
+            TraceParent = System.Diagnostics.Activity.Current?.Id,
         }).ToList();
         db.Deliveries.AddRange(deliveries);
 
+        FleetTelemetry.EventsRouted.Add(1, new KeyValuePair<string, object?>("event_type", input.EventType));
         foreach (var delivery in deliveries)
         {
             await dispatcher.DispatchAsync(context, DeliveryCommands.For(delivery), cancellationToken);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -129,6 +130,7 @@ internal sealed partial class DeliveryProcessor(
         var cancellationToken = context.CancellationToken;
         var number = delivery.AttemptCount + 1;
         var startedAt = Now;
+        using var activity = StartAttemptActivity(delivery, number, context);
         AttemptResult result;
         if (shortCircuit)
         {
@@ -156,11 +158,13 @@ internal sealed partial class DeliveryProcessor(
         });
         await db.SaveChangesAsync(cancellationToken);
         delivery.AttemptCount = number;
+        RecordAttempt(activity, delivery, result);
 
         if (result.Succeeded)
         {
             await health.RecordSuccessAsync(endpoint, Now, context, cancellationToken);
             await FinishAsync(delivery, DeliveryStatus.Delivered, result.StatusCode, null, context);
+            FleetTelemetry.DeliveryLatency.Record((Now - delivery.CreatedAt).TotalMilliseconds);
             return;
         }
 
@@ -190,6 +194,57 @@ internal sealed partial class DeliveryProcessor(
         }
 
         await SetRetryingAsync(delivery, result, Now + delay.Value, cancellationToken);
+    }
+
+    /// <summary>
+    /// The attempt's span, a child of the consume span. A retry dispatched hours later by the schedule
+    /// sweep runs in a trace of its own; it links back to the trace the event was routed under.
+    /// </summary>
+    private Activity? StartAttemptActivity(Delivery delivery, int number, ConsumeContext context)
+    {
+        IEnumerable<ActivityLink>? links = null;
+        if (ActivityContext.TryParse(delivery.TraceParent, null, out var origin) && origin.TraceId != Activity.Current?.TraceId)
+        {
+            links = [new ActivityLink(origin)];
+        }
+
+        var activity = FleetTelemetry.Source.StartActivity("webhook attempt", ActivityKind.Internal, Activity.Current?.Context ?? default, links: links);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("rewardevents.event_id", delivery.EventId);
+            activity.SetTag("rewardevents.event_type", delivery.EventType);
+            activity.SetTag("rewardevents.endpoint_id", delivery.EndpointId);
+            activity.SetTag("rewardevents.delivery_id", delivery.Id);
+            activity.SetTag("rewardevents.attempt", number);
+            activity.SetTag("rewardevents.sequence", delivery.Sequence);
+            activity.SetTag("rewardevents.user", _options.RecordUserIdsInTraces ? delivery.UserId : FleetTelemetry.HashUser(delivery.UserId));
+            activity.SetTag("messaging.destination.name", context.ReceiveContext.InputAddress.AbsolutePath.TrimStart('/'));
+        }
+
+        return activity;
+    }
+
+    private static void RecordAttempt(Activity? activity, Delivery delivery, AttemptResult result)
+    {
+        var endpoint = new KeyValuePair<string, object?>("endpoint_id", delivery.EndpointId);
+        var outcome = new KeyValuePair<string, object?>("outcome", result.Succeeded ? "success" : result.Error == "circuit_open" ? "short_circuit" : "failure");
+        FleetTelemetry.Attempts.Add(1, endpoint, outcome);
+        FleetTelemetry.AttemptDuration.Record(result.Duration.TotalMilliseconds, endpoint, outcome);
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (result.StatusCode is { } status)
+        {
+            activity.SetTag("http.response.status_code", status);
+        }
+
+        if (!result.Succeeded)
+        {
+            activity.SetTag("error.type", result.Error);
+            activity.SetStatus(ActivityStatusCode.Error, result.Error);
+        }
     }
 
     private Task SetRetryingAsync(Delivery delivery, AttemptResult result, DateTime nextAttemptAt, CancellationToken cancellationToken) =>
@@ -223,6 +278,8 @@ internal sealed partial class DeliveryProcessor(
         delivery.Status = status;
         delivery.FinalAt = now;
         delivery.LastError = error;
+        var endpointTag = new KeyValuePair<string, object?>("endpoint_id", delivery.EndpointId);
+        (status == DeliveryStatus.Delivered ? FleetTelemetry.Delivered : FleetTelemetry.DeadLettered).Add(1, endpointTag);
         if (status == DeliveryStatus.DeadLettered)
         {
             LogDeadLettered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount, error);

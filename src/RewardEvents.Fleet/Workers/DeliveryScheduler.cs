@@ -22,6 +22,8 @@ internal sealed partial class DeliveryScheduler(
     ILogger<DeliveryScheduler> logger) : BackgroundService
 {
     private const int BatchSize = 500;
+    private static readonly TimeSpan GaugeInterval = TimeSpan.FromSeconds(10);
+    private DateTime _gaugesAt;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,6 +53,12 @@ internal sealed partial class DeliveryScheduler(
         var sender = scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>();
         var now = time.GetUtcNow().UtcDateTime;
         var redispatchBy = now + options.Value.DispatchGrace;
+
+        if (now - _gaugesAt >= GaugeInterval)
+        {
+            _gaugesAt = now;
+            await RefreshGaugesAsync(db, scope.ServiceProvider, now, cancellationToken);
+        }
 
         var due = await db.Deliveries.AsNoTracking()
             .Where(d => ((d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Retrying || d.Status == DeliveryStatus.Waiting)
@@ -101,6 +109,19 @@ internal sealed partial class DeliveryScheduler(
         }
 
         return due.Count;
+    }
+
+    /// <summary>Backlog and health figures for the metrics; cheap enough every ten seconds, too dear per scrape.</summary>
+    private static async Task RefreshGaugesAsync(RewardEventsDbContext db, IServiceProvider services, DateTime now, CancellationToken cancellationToken)
+    {
+        var waiting = await db.Deliveries.AsNoTracking()
+            .Where(d => d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered)
+            .GroupBy(d => d.EndpointId).Select(g => new { g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(x => x.Key, x => x.Count, cancellationToken);
+        var open = await db.Endpoints.LongCountAsync(e => e.DeletedAt == null && e.CircuitOpenUntil != null, cancellationToken);
+        var disabled = await db.Endpoints.LongCountAsync(e => e.DeletedAt == null && !e.Enabled, cancellationToken);
+        var held = services.GetService<PartitionOwnership>()?.Held.Count ?? 0;
+        FleetTelemetry.Gauges = new FleetGauges(waiting, open, disabled, held);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery schedule sweep failed; retrying on the next tick")]

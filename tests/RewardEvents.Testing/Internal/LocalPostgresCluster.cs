@@ -128,6 +128,7 @@ internal sealed class LocalPostgresCluster : IAsyncDisposable
         if (_process is not null)
         {
             await _process.StopAsync(StopTimeout);
+            await ProcessLeftovers.WaitUntilGoneAsync(DataDirectory, StopTimeout);
         }
     }
 

@@ -29,6 +29,7 @@ internal sealed class LocalRabbitMqNode : IAsyncDisposable
         ManagementPort = FreePort.Next();
         _epmdPort = FreePort.Next();
         var nodeName = $"rewardevents-{Guid.NewGuid():N}@localhost";
+        _nodeName = nodeName;
 
         File.WriteAllText(Path.Combine(directory, "rabbitmq.conf"), $"""
             listeners.tcp.1 = 127.0.0.1:{AmqpPort}
@@ -64,6 +65,8 @@ internal sealed class LocalRabbitMqNode : IAsyncDisposable
         _management = new RabbitMqManagementClient(
             new Uri($"http://127.0.0.1:{ManagementPort}/"), "guest", "guest");
     }
+
+    private readonly string _nodeName;
 
     public int AmqpPort { get; }
 
@@ -138,6 +141,7 @@ internal sealed class LocalRabbitMqNode : IAsyncDisposable
         if (_process is not null)
         {
             await _process.StopAsync(StopTimeout);
+            await ProcessLeftovers.WaitUntilGoneAsync(_nodeName, StopTimeout);
         }
     }
 
