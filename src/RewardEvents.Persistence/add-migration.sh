@@ -5,5 +5,5 @@ set -euo pipefail
 name=${1:?usage: add-migration.sh NAME}
 cd "$(dirname "$0")"
 for provider in Sqlite Postgres SqlServer; do
-  dotnet ef migrations add "$name" --context "${provider}RewardEventsDbContext" --output-dir "Migrations/$provider" --namespace "RewardEvents.Persistence.Migrations.$provider"
+  dotnet ef migrations add "$name" --context "${provider}RewardEventsDbContext" --output-dir "Migrations/$provider"
 done
