@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using RewardEvents.Persistence.Sagas;
 
 namespace RewardEvents.Persistence;
 
@@ -81,11 +82,10 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.Version).IsConcurrencyToken();
         });
 
+        modelBuilder.ConfigureSaga<RoutingState>();
         modelBuilder.Entity<RoutingState>(e =>
         {
             e.ToTable("routings");
-            e.HasKey(x => x.CorrelationId);
-            e.Property(x => x.CorrelationId).ValueGeneratedNever();
             e.Property(x => x.CurrentState).HasMaxLength(40);
             e.Property(x => x.EventId).HasMaxLength(200);
             e.Property(x => x.EventType).HasMaxLength(100);

@@ -25,12 +25,16 @@ internal sealed class EfSagaRepositoryContext<TSaga, TDbContext, TMessage> : Con
 
     public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance)
     {
+        ArgumentNullException.ThrowIfNull(instance);
+        instance.Version = 1;
         _db.Set<TSaga>().Add(instance);
         return _factory.CreateSagaConsumeContext(_db, _context, instance, SagaConsumeContextMode.Add);
     }
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Insert(TSaga instance)
     {
+        ArgumentNullException.ThrowIfNull(instance);
+        instance.Version = 1;
         _db.Set<TSaga>().Add(instance);
         try
         {

@@ -1,0 +1,3 @@
+namespace RewardEvents.UnitTests.Sagas;
+
+public sealed record TicketClosed(Guid TicketId);
