@@ -114,14 +114,22 @@ internal sealed partial class DeliveryScheduler(
     /// <summary>Backlog and health figures for the metrics; cheap enough every ten seconds, too dear per scrape.</summary>
     private static async Task RefreshGaugesAsync(RewardEventsDbContext db, IServiceProvider services, DateTime now, CancellationToken cancellationToken)
     {
-        var waiting = await db.Deliveries.AsNoTracking()
+        // Every live endpoint gets a series, zero included, so an empty backlog reads as 0 rather than as no data.
+        var waiting = await db.Endpoints.AsNoTracking().Where(e => e.DeletedAt == null)
+            .ToDictionaryAsync(e => e.Id, _ => 0L, cancellationToken);
+        var open = await db.Deliveries.AsNoTracking()
             .Where(d => d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered)
             .GroupBy(d => d.EndpointId).Select(g => new { g.Key, Count = g.LongCount() })
-            .ToDictionaryAsync(x => x.Key, x => x.Count, cancellationToken);
-        var open = await db.Endpoints.LongCountAsync(e => e.DeletedAt == null && e.CircuitOpenUntil != null, cancellationToken);
+            .ToListAsync(cancellationToken);
+        foreach (var backlog in open)
+        {
+            waiting[backlog.Key] = backlog.Count;
+        }
+
+        var circuits = await db.Endpoints.LongCountAsync(e => e.DeletedAt == null && e.CircuitOpenUntil != null, cancellationToken);
         var disabled = await db.Endpoints.LongCountAsync(e => e.DeletedAt == null && !e.Enabled, cancellationToken);
         var held = services.GetService<PartitionOwnership>()?.Held.Count ?? 0;
-        FleetTelemetry.Gauges = new FleetGauges(waiting, open, disabled, held);
+        FleetTelemetry.Gauges = new FleetGauges(waiting, circuits, disabled, held);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery schedule sweep failed; retrying on the next tick")]

@@ -27,8 +27,16 @@ public sealed partial class PrometheusTests(PrometheusServerFixture fixture) : I
             return fail ? 500 : null;
         };
         await Reliability.RetryScheduleTests.CreateEndpointAsync(api, receiver.Url, []);
+        // A second endpoint that never answers 2xx, with a one-retry schedule, so a dead letter is counted too.
+        await using var broken = await TestReceiver.StartAsync();
+        broken.Respond = _ => 500;
+        using (var created = await api.PostAsJsonAsync("/v1/endpoints", new { url = broken.Url, retry_schedule = "100ms" }))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+
         await Reliability.RetryScheduleTests.PostEventAsync(api, "evt_metrics", "user_metrics");
-        await Eventually.UntilAsync(() => Task.FromResult(receiver.Delivered().Count == 1), TimeSpan.FromSeconds(30), "the webhook arrives");
+        await Eventually.UntilAsync(() => Task.FromResult(receiver.Delivered().Count >= 1 && broken.Requests.Count >= 2), TimeSpan.FromSeconds(30), "one delivery arrives, the other dead-letters");
 
         var dashboard = await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "deploy", "grafana", "rewardevents-dashboard.json"));
         var wanted = MetricName().Matches(dashboard).Select(m => Regex.Replace(m.Value, "_(bucket|sum|count)$", "")).Distinct().ToList();
