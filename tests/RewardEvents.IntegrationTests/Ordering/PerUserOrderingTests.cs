@@ -15,6 +15,7 @@ namespace RewardEvents.IntegrationTests.Ordering;
 /// Per-user order across three worker processes on real RabbitMQ and PostgreSQL, while receivers
 /// fail a random 20 %, one endpoint is down for a stretch, one worker is SIGKILLed and another joins.
 /// </summary>
+[Collection(typeof(Infrastructure.ServerRestartCollection))] // three worker processes under load: it runs alone, not beside other tests
 public sealed class PerUserOrderingTests(RabbitMqBroker broker, PostgresServer postgres) : IAsyncLifetime
 {
     private const int Users = 200;

@@ -28,7 +28,7 @@ public sealed class RetryScheduleTests(RabbitMqBroker broker, PostgresServer pos
             var status = await api.GetFromJsonAsync<JsonElement>("/v1/events/evt_lone_1");
             var d = status.GetProperty("deliveries")[0];
             return d.GetProperty("status").GetString() == "dead_lettered" ? (JsonElement?)d : null;
-        }, TimeSpan.FromSeconds(60), "the delivery is dead-lettered after its schedule");
+        }, TimeSpan.FromSeconds(120), "the delivery is dead-lettered after its schedule");
 
         var id = delivery.GetProperty("id").GetString();
         var attempts = await api.GetFromJsonAsync<JsonElement[]>($"/v1/deliveries/{id}/attempts");
@@ -92,7 +92,7 @@ public sealed class RetryScheduleTests(RabbitMqBroker broker, PostgresServer pos
             var page = await api.GetFromJsonAsync<JsonElement>("/v1/deliveries?status=dead_lettered&limit=100");
             var items = page.GetProperty("items").EnumerateArray().ToList();
             return items.Count == Events ? items : null;
-        }, TimeSpan.FromSeconds(90), "every delivery is dead-lettered once its schedule has run out");
+        }, TimeSpan.FromSeconds(180), "every delivery is dead-lettered once its schedule has run out");
 
         // Without the circuit the receiver would have seen 4 requests per delivery.
         Assert.True(receiver.Requests.Count < Events * 4 / 2, $"the circuit let {receiver.Requests.Count} requests through");

@@ -29,6 +29,9 @@ public sealed class TestReceiver : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
+    /// <summary>When set, 429 and 503 answers carry <c>Retry-After</c> with this many seconds.</summary>
+    public int? RetryAfterSeconds { get; set; }
+
     public static async Task<TestReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -44,6 +47,11 @@ public sealed class TestReceiver : IAsyncDisposable
             var request = new ReceivedWebhook(DateTimeOffset.UtcNow, headers, body);
             var status = receiver.Respond(request) ?? 200;
             receiver.Requests.Enqueue(request with { AnsweredWith = status });
+            if (status is 429 or 503 && receiver.RetryAfterSeconds is { } seconds)
+            {
+                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             return Results.StatusCode(status);
         });
         await app.StartAsync();

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+using RewardEvents.Fleet;
+using RewardEvents.IntegrationTests.Support;
+
+namespace RewardEvents.IntegrationTests.Configuration;
+
+/// <summary>A bad or missing setting stops the host at start with a message naming it.</summary>
+public sealed class StartupValidationTests
+{
+    [Theory]
+    [InlineData("Database:Provider", "Oracle", "Database:Provider")]
+    [InlineData("ConnectionStrings:RewardEvents", "", "ConnectionStrings:RewardEvents")]
+    [InlineData("Delivery:RetrySchedule", "5 parsecs", "Delivery:RetrySchedule")]
+    [InlineData("Delivery:Partitions", "0", "Partitions")]
+    [InlineData("Transport:Kind", "Carrier pigeon", "Transport:Kind")]
+    [InlineData("Security:ApiKeys:0", "", "Security:ApiKeys")]
+    public async Task A_bad_setting_stops_the_host_with_a_message_naming_it(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Transport:Kind"] = "InMemory",
+            ["Database:Provider"] = "Sqlite",
+            ["ConnectionStrings:RewardEvents"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"rewardevents-bad-{Guid.NewGuid():N}.db")}",
+            // Only the embedded Server makes up a key when none is configured; a production host refuses to start.
+            ["Security:GenerateKeyIfMissing"] = "false",
+            [key] = value,
+        };
+        var ex = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var host = await FleetHost.StartAsync(FleetRoles.All, settings);
+        });
+        Assert.Contains(named, Flatten(ex), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RabbitMQ_transport_without_a_broker_address_stops_with_a_message_naming_it()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await using var host = await FleetHost.StartAsync(FleetRoles.Worker, new Dictionary<string, string?>
+            {
+                ["Transport:Kind"] = "RabbitMq",
+                ["Database:Provider"] = "Sqlite",
+                ["ConnectionStrings:RewardEvents"] = "Data Source=:memory:",
+            });
+        });
+        Assert.Contains("ConnectionStrings:RabbitMq", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static string Flatten(Exception ex) => ex.InnerException is null ? ex.Message : ex.Message + " | " + Flatten(ex.InnerException);
+}

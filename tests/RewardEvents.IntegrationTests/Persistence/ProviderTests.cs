@@ -1,0 +1,57 @@
+using Microsoft.EntityFrameworkCore;
+using RewardEvents.Persistence;
+using RewardEvents.Testing;
+
+namespace RewardEvents.IntegrationTests.Persistence;
+
+/// <summary>The same model and migrations on PostgreSQL and SQLite, for real.</summary>
+public sealed class ProviderTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task Migrations_apply_on_PostgreSQL_and_a_delivery_round_trips()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("migrate");
+        await using var db = new PostgresRewardEventsDbContext(
+            new DbContextOptionsBuilder<PostgresRewardEventsDbContext>().UseNpgsql(connectionString).Options);
+        await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
+        await DeliveryRoundTrip.AssertAsync(db);
+    }
+
+    [Fact]
+    public async Task Migrations_apply_on_SQLite_and_a_delivery_round_trips()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"rewardevents-migrate-{Guid.NewGuid():N}.db");
+        try
+        {
+            await using var db = new SqliteRewardEventsDbContext(
+                new DbContextOptionsBuilder<SqliteRewardEventsDbContext>().UseSqlite($"Data Source={file}").Options);
+            await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
+            await DeliveryRoundTrip.AssertAsync(db);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Each_provider_has_its_migrations_and_they_match_the_model()
+    {
+        foreach (var db in new RewardEventsDbContext[]
+        {
+            new SqliteRewardEventsDbContext(new DbContextOptionsBuilder<SqliteRewardEventsDbContext>().UseSqlite("Data Source=:memory:").Options),
+            new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>().UseNpgsql("Host=unused").Options),
+            new SqlServerRewardEventsDbContext(new DbContextOptionsBuilder<SqlServerRewardEventsDbContext>().UseSqlServer("Server=unused").Options),
+        })
+        {
+            using (db)
+            {
+                Assert.NotEmpty(db.Database.GetMigrations());
+                Assert.False(db.Database.HasPendingModelChanges(), $"{db.GetType().Name} has model changes without a migration");
+            }
+        }
+    }
+}
