@@ -38,7 +38,7 @@ public sealed partial class PrometheusTests(PrometheusServerFixture fixture) : I
         await Reliability.RetryScheduleTests.PostEventAsync(api, "evt_metrics", "user_metrics");
         await Eventually.UntilAsync(() => Task.FromResult(receiver.Delivered().Count >= 1 && broken.Requests.Count >= 2), TimeSpan.FromSeconds(30), "one delivery arrives, the other dead-letters");
 
-        var dashboard = await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "deploy", "grafana", "rewardevents-dashboard.json"));
+        var dashboard = await File.ReadAllTextAsync(Path.Combine(FleetProcess.RepoRoot(), "deploy", "grafana", "rewardevents-dashboard.json"));
         var wanted = MetricName().Matches(dashboard).Select(m => Regex.Replace(m.Value, "_(bucket|sum|count)$", "")).Distinct().ToList();
         Assert.NotEmpty(wanted);
 
@@ -58,17 +58,4 @@ public sealed partial class PrometheusTests(PrometheusServerFixture fixture) : I
 
     [GeneratedRegex("rewardevents_[a-z_]+")]
     private static partial Regex MetricName();
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "RewardEvents.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("RewardEvents.sln not found");
-    }
 }

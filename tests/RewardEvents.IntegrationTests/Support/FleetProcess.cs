@@ -94,7 +94,7 @@ public sealed class FleetProcess : IAsyncDisposable
         await pkill.WaitForExitAsync();
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
