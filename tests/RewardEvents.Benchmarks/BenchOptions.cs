@@ -5,7 +5,7 @@ namespace RewardEvents.Benchmarks;
 /// <summary>The command line: sizes of each stage, and which fleet runs make up the matrix.</summary>
 public sealed record BenchOptions
 {
-    public int Events { get; init; } = 600;
+    public int Events { get; init; } = 400;
 
     public int Users { get; init; } = 50;
 
@@ -29,7 +29,7 @@ public sealed record BenchOptions
     public int Concurrency { get; init; } = 32;
 
     /// <summary>How long one fleet run may wait for its last delivery before it reports what arrived.</summary>
-    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
     public bool Smoke { get; init; }
 
@@ -51,7 +51,7 @@ public sealed record BenchOptions
             ? new BenchOptions
             {
                 Smoke = true, Events = 40, Users = 8, Endpoints = 2, Workers = [1], Orderings = ["per-user"],
-                Rate = 20, Duration = TimeSpan.FromSeconds(5), CeilingMessages = 500, Concurrency = 8,
+                Rate = 10, Duration = TimeSpan.FromSeconds(4), CeilingMessages = 500, Concurrency = 8,
                 DrainTimeout = TimeSpan.FromSeconds(20),
             }
             : new BenchOptions();

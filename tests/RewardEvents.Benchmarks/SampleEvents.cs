@@ -19,9 +19,11 @@ public static class SampleEvents
     };
 
     /// <summary>A webhook body shaped like the fleet's (snake_case, with sequence), for the ceilings.</summary>
-    public static byte[] WebhookBody(int index, int users)
+    public static byte[] WebhookBody(int index, int users) => WebhookBody(Redeemed(index, users), index + 1);
+
+    public static byte[] WebhookBody(RewardRedeemed e, long sequence)
     {
-        var e = Redeemed(index, users);
+        ArgumentNullException.ThrowIfNull(e);
         using var buffer = new MemoryStream(320);
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
@@ -34,7 +36,7 @@ public static class SampleEvents
             json.WriteString("currency", e.Currency);
             json.WriteString("status", e.Status);
             json.WriteString("timestamp", e.OccurredAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-            json.WriteNumber("sequence", index + 1);
+            json.WriteNumber("sequence", sequence);
             json.WriteEndObject();
         }
 

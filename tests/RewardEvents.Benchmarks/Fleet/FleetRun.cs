@@ -67,7 +67,11 @@ public static class FleetRun
                 h.Username(vhost.Username);
                 h.Password(vhost.Password);
             }));
-            await bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            using (var starting = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                await bus.StartAsync(starting.Token);
+            }
+
             int published;
             TimeSpan publishing;
             try

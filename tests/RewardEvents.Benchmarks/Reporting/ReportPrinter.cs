@@ -52,10 +52,10 @@ public static class ReportPrinter
         if (summary.Micro.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine("micro-benchmark                                                    mean ns   alloc B");
+            text.AppendLine("micro-benchmark                                                        mean ns   alloc B");
             foreach (var micro in summary.Micro)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"  {micro.Name,-64} {micro.MeanNs,9:F1} {micro.AllocatedBytes,9}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {micro.Name,-68} {micro.MeanNs,9:F1} {micro.AllocatedBytes,9}");
             }
         }
 
