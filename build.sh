@@ -4,6 +4,8 @@
 #   ./build.sh build   restore and build the solution
 #   ./build.sh test    build, then run every test project; ends with one line
 #                      "tests: N passed, N failed, N skipped" summed from the TRX files
+#   ./build.sh bench [args]  run tests/RewardEvents.Benchmarks (Release); --smoke for a short CI run,
+#                      --micro for the micro-benchmarks; the hosts must be built: ./build.sh build first
 #
 # Environment: CONFIGURATION (default Release); REWARDEVENTS_TEST_RABBITMQ / REWARDEVENTS_TEST_POSTGRES
 # point the tests at existing servers instead of locally started ones (see tests/RewardEvents.Testing).
@@ -142,7 +144,7 @@ run_tests() {
 }
 
 usage() {
-    echo "usage: $0 {build|test}" >&2
+    echo "usage: $0 {build|test|bench [args]}" >&2
 }
 
 case "${1:-}" in
@@ -152,7 +154,10 @@ case "${1:-}" in
     test)
         run_tests
         ;;
-    # bench: to be added by the benchmarks work.
+    bench)
+        shift
+        dotnet run -c Release --project tests/RewardEvents.Benchmarks -- "$@"
+        ;;
     *)
         usage
         exit 2

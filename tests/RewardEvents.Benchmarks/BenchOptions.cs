@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace RewardEvents.Benchmarks;
+
+/// <summary>The command line: sizes of each stage, and which fleet runs make up the matrix.</summary>
+public sealed record BenchOptions
+{
+    public int Events { get; init; } = 400;
+
+    public int Users { get; init; } = 50;
+
+    public int Endpoints { get; init; } = 3;
+
+    /// <summary>Worker process counts of the fleet matrix.</summary>
+    public IReadOnlyList<int> Workers { get; init; } = [1, 2];
+
+    /// <summary>Endpoint orderings of the fleet matrix: "per-user" and/or "none".</summary>
+    public IReadOnlyList<string> Orderings { get; init; } = ["per-user", "none"];
+
+    /// <summary>Events per second of the fixed-rate latency stage.</summary>
+    public int Rate { get; init; } = 200;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Messages (broker) and requests (HTTP) of the ceiling stages.</summary>
+    public int CeilingMessages { get; init; } = 5000;
+
+    /// <summary>In-flight publishes or requests, for the ceilings and the fleet producer alike.</summary>
+    public int Concurrency { get; init; } = 32;
+
+    /// <summary>How long one fleet run may wait for its last delivery before it reports what arrived.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    public bool Smoke { get; init; }
+
+    public bool Micro { get; init; }
+
+    public string Out { get; init; } = Path.Combine("artifacts", "bench", "summary.json");
+
+    public const string Usage =
+        "usage: bench [--events N] [--users U] [--endpoints E] [--workers W] [--ordering per-user|none]\n"
+        + "             [--rate R] [--duration S] [--ceiling-messages N] [--concurrency C] [--smoke] [--micro] [--out file.json]\n"
+        + "  default: broker and HTTP ceilings, fleet matrix (per-user, none) x (1, 2 workers), then R events/s for S seconds.\n"
+        + "  --smoke: a tiny run for CI. --micro: only the BenchmarkDotNet micro-benchmarks.";
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var smoke = args.Contains("--smoke");
+        var options = smoke
+            ? new BenchOptions
+            {
+                Smoke = true, Events = 40, Users = 8, Endpoints = 2, Workers = [1], Orderings = ["per-user"],
+                Rate = 10, Duration = TimeSpan.FromSeconds(4), CeilingMessages = 500, Concurrency = 8,
+                DrainTimeout = TimeSpan.FromSeconds(20),
+            }
+            : new BenchOptions();
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.\n{Usage}");
+            int Number() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new ArgumentException($"{name} needs a positive whole number.\n{Usage}");
+
+            options = name switch
+            {
+                "--smoke" => options,
+                "--micro" => options with { Micro = true },
+                "--events" => options with { Events = Number() },
+                "--users" => options with { Users = Number() },
+                "--endpoints" => options with { Endpoints = Number() },
+                "--workers" => options with { Workers = [Number()] },
+                "--ordering" => options with { Orderings = [Ordering(Value())] },
+                "--rate" => options with { Rate = Number() },
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(Number()) },
+                "--ceiling-messages" => options with { CeilingMessages = Number() },
+                "--concurrency" => options with { Concurrency = Number() },
+                "--out" => options with { Out = Value() },
+                _ => throw new ArgumentException($"Unknown argument '{name}'.\n{Usage}"),
+            };
+        }
+
+        return options;
+    }
+
+    private static string Ordering(string value) => value is "per-user" or "none"
+        ? value
+        : throw new ArgumentException($"--ordering is 'per-user' or 'none', not '{value}'.\n{Usage}");
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using RewardEvents.Benchmarks;
+using RewardEvents.Benchmarks.Ceilings;
+using RewardEvents.Benchmarks.Fleet;
+using RewardEvents.Benchmarks.Micro;
+using RewardEvents.Benchmarks.Reporting;
+using RewardEvents.Testing;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+var output = Path.IsPathRooted(options.Out) ? options.Out : Path.Combine(RepoPaths.Root, options.Out);
+var summary = new BenchSummary { StartedAt = DateTimeOffset.UtcNow, Options = options };
+
+if (options.Micro)
+{
+    summary = summary with { Micro = MicroBenchmarks.Run(Path.Combine(RepoPaths.Root, "artifacts", "bench", "micro")) };
+    Finish(summary);
+    return 0;
+}
+
+await using var broker = new RabbitMqBroker();
+await using var postgres = new PostgresServer();
+Step("starting RabbitMQ and PostgreSQL");
+await Task.WhenAll(broker.InitializeAsync().AsTask(), postgres.InitializeAsync().AsTask());
+await using var receiver = await WebhookReceiver.StartAsync();
+Step($"receiver on {receiver.BaseUri}; RabbitMQ: {broker.Origin}, PostgreSQL: {postgres.Origin}");
+
+var body = SampleEvents.WebhookBody(1, options.Users);
+var ceilingTimeout = TimeSpan.FromSeconds(options.Smoke ? 20 : 60);
+Step($"broker ceiling: {options.CeilingMessages} persistent messages, publisher confirms, concurrency {options.Concurrency}");
+summary = summary with { Broker = await BrokerCeiling.MeasureAsync(await broker.CreateVirtualHostAsync("bench-ceiling"), body, options.CeilingMessages, options.Concurrency, ceilingTimeout) };
+Step($"HTTP ceiling: {options.CeilingMessages} signed POSTs, concurrency {options.Concurrency}");
+summary = summary with { Http = await HttpCeiling.MeasureAsync(receiver, body, options.CeilingMessages, options.Concurrency, ceilingTimeout) };
+
+var fleet = new List<FleetResult>();
+foreach (var ordering in options.Orderings)
+{
+    foreach (var workers in options.Workers)
+    {
+        var scenario = new FleetScenario($"{ordering}-w{workers}", ordering, workers, options.Events, options.Users, options.Endpoints);
+        Step($"fleet {scenario.Name}: {scenario.Events} events x {scenario.Endpoints} endpoints, {scenario.Users} users");
+        var result = await FleetRun.RunAsync(broker, postgres, receiver, scenario, options);
+        Step($"  {result.Delivered}/{result.ExpectedDeliveries} delivered, {result.DeliveriesPerSecond:F1}/s, p99 {result.LatencyMs.P99Ms:F0} ms");
+        fleet.Add(result);
+    }
+}
+
+summary = summary with { Fleet = fleet };
+var rateScenario = new FleetScenario($"rate-{options.Rate}", options.Orderings[0], options.Workers.Max(), 0, options.Users, options.Endpoints, options.Rate, options.Duration);
+Step($"fixed rate: {options.Rate} events/s x {options.Endpoints} endpoints for {options.Duration.TotalSeconds:F0} s ({rateScenario.Ordering}, {rateScenario.Workers} worker(s))");
+summary = summary with { FixedRate = await FleetRun.RunAsync(broker, postgres, receiver, rateScenario, options) };
+
+var perUser = fleet.Where(r => r.Scenario.Ordering == "per-user").Select(r => r.DeliveriesPerSecond).DefaultIfEmpty().Max();
+var ceiling = Math.Min(summary.Broker.PerSecond, summary.Http.PerSecond);
+summary = summary with { FleetToCeilingRatio = fleet.Any(r => r.Scenario.Ordering == "per-user") && ceiling > 0 ? perUser / ceiling : null };
+Finish(summary);
+Console.WriteLine(summary.FleetToCeilingRatio is { } ratio
+    ? string.Create(CultureInfo.InvariantCulture, $"fleet/ceiling ratio: {ratio:F2}")
+    : "fleet/ceiling ratio: n/a (no per-user fleet run)");
+return 0;
+
+void Finish(BenchSummary result)
+{
+    var json = ReportPrinter.ToJson(result);
+    Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+    File.WriteAllText(output, json);
+    Console.WriteLine();
+    Console.WriteLine(ReportPrinter.Table(result));
+    Console.WriteLine(json);
+    Console.WriteLine($"summary written to {output}");
+}
+
+static void Step(string message) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{DateTime.Now:HH:mm:ss}] {message}"));

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+
+namespace RewardEvents.Benchmarks;
+
+/// <summary>
+/// What the receiver got: unique deliveries (endpoint + event), duplicates, rejected signatures, and
+/// for each unique delivery the publish-to-receipt latency and the receipt time.
+/// </summary>
+public sealed class ReceiptLog
+{
+    private readonly ConcurrentDictionary<(string Endpoint, string EventId), byte> _seen = new();
+    private readonly ConcurrentQueue<(DateTimeOffset Received, double LatencyMs)> _receipts = new();
+    private int _duplicates;
+    private int _rejected;
+    private int _unique;
+
+    public int Unique => Volatile.Read(ref _unique);
+
+    public int Duplicates => Volatile.Read(ref _duplicates);
+
+    public int Rejected => Volatile.Read(ref _rejected);
+
+    public void Reject() => Interlocked.Increment(ref _rejected);
+
+    public void Accept(string endpoint, string eventId, DateTimeOffset received, DateTimeOffset? published)
+    {
+        if (!_seen.TryAdd((endpoint, eventId), 0))
+        {
+            Interlocked.Increment(ref _duplicates);
+            return;
+        }
+
+        _receipts.Enqueue((received, published is { } p ? (received - p).TotalMilliseconds : double.NaN));
+        Interlocked.Increment(ref _unique);
+    }
+
+    public IReadOnlyList<(DateTimeOffset Received, double LatencyMs)> Snapshot() => _receipts.ToArray();
+
+    /// <summary>Resolves once <paramref name="expected"/> unique deliveries arrived, or the deadline passed.</summary>
+    public async Task<bool> WaitForAsync(int expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Unique < expected)
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(25);
+        }
+
+        return true;
+    }
+}

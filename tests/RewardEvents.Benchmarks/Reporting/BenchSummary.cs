@@ -1,0 +1,28 @@
+using RewardEvents.Benchmarks.Ceilings;
+using RewardEvents.Benchmarks.Fleet;
+using RewardEvents.Benchmarks.Micro;
+
+namespace RewardEvents.Benchmarks.Reporting;
+
+/// <summary>Everything one run measured; written as artifacts/bench/summary.json.</summary>
+public sealed record BenchSummary
+{
+    public DateTimeOffset StartedAt { get; init; }
+
+    public string Machine { get; init; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+
+    public BenchOptions? Options { get; init; }
+
+    public CeilingResult? Broker { get; init; }
+
+    public CeilingResult? Http { get; init; }
+
+    public IReadOnlyList<FleetResult> Fleet { get; init; } = [];
+
+    public FleetResult? FixedRate { get; init; }
+
+    public IReadOnlyList<MicroResult> Micro { get; init; } = [];
+
+    /// <summary>Best per-user fleet deliveries/s over the slower of the broker and HTTP ceilings.</summary>
+    public double? FleetToCeilingRatio { get; init; }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RewardEvents.Benchmarks.Ceilings;
+using RewardEvents.Benchmarks.Fleet;
+
+namespace RewardEvents.Benchmarks.Reporting;
+
+/// <summary>The human table, and the JSON summary for machines.</summary>
+public static class ReportPrinter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new TimeSpanSecondsConverter() },
+    };
+
+    public static string Table(BenchSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"RewardEvents benchmark — {summary.Machine}");
+        text.AppendLine();
+        text.AppendLine("ceilings                       msgs/s   detail");
+        foreach (var ceiling in new[] { summary.Broker, summary.Http }.OfType<CeilingResult>())
+        {
+            var detail = string.Join(", ", ceiling.Detail.Select(d => $"{d.Key} {d.Value:F0}"));
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  {ceiling.Name,-8} {ceiling.Messages,6} x {ceiling.BodyBytes} B c{ceiling.Concurrency,-3} {ceiling.PerSecond,9:F0}   {detail}");
+        }
+
+        if (summary.Fleet.Count > 0 || summary.FixedRate is not null)
+        {
+            text.AppendLine();
+            text.AppendLine("fleet run                 deliv'd/expected  deliv/s    p50 ms   p95 ms   p99 ms  dup  peak RSS MiB");
+            foreach (var run in summary.Fleet.Append(summary.FixedRate).OfType<FleetResult>())
+            {
+                var rss = string.Join(" ", run.PeakRssMib.Select(p => $"{p.Key}={p.Value:F0}"));
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  {run.Scenario.Name,-22} {run.Delivered,7}/{run.ExpectedDeliveries,-7}{(run.Complete ? " " : "!")} {run.DeliveriesPerSecond,8:F1} {run.LatencyMs.P50Ms,9:F0} {run.LatencyMs.P95Ms,8:F0} {run.LatencyMs.P99Ms,8:F0} {run.Duplicates,4}  {rss}");
+            }
+
+            text.AppendLine("  (! = not every delivery arrived before the drain timeout)");
+        }
+
+        if (summary.Micro.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("micro-benchmark                                                        mean ns   alloc B");
+            foreach (var micro in summary.Micro)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {micro.Name,-68} {micro.MeanNs,9:F1} {micro.AllocatedBytes,9}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    public static string ToJson(BenchSummary summary) => JsonSerializer.Serialize(summary, Json);
+
+    private sealed class TimeSpanSecondsConverter : JsonConverter<TimeSpan>
+    {
+        public override TimeSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            TimeSpan.FromSeconds(reader.GetDouble());
+
+        public override void Write(Utf8JsonWriter writer, TimeSpan value, JsonSerializerOptions options) =>
+            writer.WriteNumberValue(value.TotalSeconds);
+    }
+}
