@@ -1,4 +1,5 @@
 using MassTransit;
+using RewardEvents.Contracts;
 using RewardEvents.Persistence;
 
 namespace RewardEvents.Fleet.Routing;
@@ -26,5 +27,16 @@ public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
             r.Ignore<ArgumentException>();
         });
         endpointConfigurator.UseInMemoryOutbox(context);
+
+        // Messages for one event (its duplicates and the outcome of each of its deliveries) go one at a
+        // time within this router: without this they race on the saga row's version and burn retries.
+        ArgumentNullException.ThrowIfNull(sagaConfigurator);
+        var partitioner = endpointConfigurator.CreatePartitioner(ConcurrentMessageLimit ?? 32);
+        sagaConfigurator.Message<RewardRedeemed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
+        sagaConfigurator.Message<RewardRedemptionFailed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
+        sagaConfigurator.Message<RewardRedemptionReversed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
+        sagaConfigurator.Message<FleetEventRaised>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
+        sagaConfigurator.Message<WebhookDelivered>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
+        sagaConfigurator.Message<WebhookDeliveryDeadLettered>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
     }
 }
