@@ -50,7 +50,24 @@ public sealed class FleetHost : IAsyncDisposable
         app.MapRewardEventsFleet(roles);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new FleetHost(app, address);
+        var host = new FleetHost(app, address);
+        try
+        {
+            // Started is not ready: the bus connects and declares its topology in the background.
+            using var probe = new HttpClient { BaseAddress = new Uri(address) };
+            await Testing.Eventually.UntilAsync(async () =>
+            {
+                using var ready = await probe.GetAsync("/health/ready");
+                return ready.IsSuccessStatusCode;
+            }, TimeSpan.FromSeconds(60), $"{address} reports ready");
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
+        return host;
     }
 
     public HttpClient CreateClient()
