@@ -104,6 +104,56 @@ public sealed class RetryScheduleTests(RabbitMqBroker broker, PostgresServer pos
         }
     }
 
+    [Fact]
+    public async Task An_endpoint_down_for_a_stretch_gets_few_probes_and_its_backlog_drains_when_it_is_back()
+    {
+        const int Events = 30;
+        await using var fleet = await StartFleetAsync(circuitThreshold: 3);
+        using var api = fleet.CreateClient();
+        await using var receiver = await TestReceiver.StartAsync();
+        var down = true;
+        receiver.Respond = _ => Volatile.Read(ref down) ? 503 : null;
+        using (var created = await api.PostAsJsonAsync("/v1/endpoints", new { url = receiver.Url, retry_schedule = "1s,1s,1s,2s,2s,2s,3s,3s,5s,5s,10s" }))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+
+        for (var i = 0; i < Events; i++)
+        {
+            await PostEventAsync(api, $"evt_down_{i:00}", $"user_down_{i:00}");
+        }
+
+        // Down until the circuit has opened and a few probe steps have passed.
+        await Eventually.UntilAsync(async () =>
+            (await api.GetFromJsonAsync<JsonElement>((await FirstEndpointUrlAsync(api)))).GetProperty("circuit").GetString() != "closed",
+            TimeSpan.FromSeconds(30), "the circuit opens");
+        var failedWhileDown = await Eventually.UntilValueAsync(
+            () => Task.FromResult(receiver.Requests.Count >= 5 ? (int?)receiver.Requests.Count : null), TimeSpan.FromSeconds(30), "probes go out while down");
+        Volatile.Write(ref down, false);
+
+        try
+        {
+            await Eventually.UntilAsync(() => Task.FromResult(receiver.Delivered().Count == Events), TimeSpan.FromSeconds(90), "the backlog drains");
+        }
+        catch (TimeoutException ex)
+        {
+            var page = await api.GetFromJsonAsync<JsonElement>("/v1/deliveries?limit=100");
+            var states = page.GetProperty("items").EnumerateArray().GroupBy(d => d.GetProperty("status").GetString()).Select(g => $"{g.Key}={g.Count()}");
+            var endpoint = await api.GetFromJsonAsync<JsonElement>(await FirstEndpointUrlAsync(api));
+            throw new TimeoutException($"{ex.Message} Deliveries: {string.Join(", ", states)}; endpoint: {endpoint}; requests {receiver.Requests.Count}", ex);
+        }
+        var refused = receiver.Requests.Count(r => r.AnsweredWith == 503);
+        // Without the circuit every delivery would have been tried at least once while the endpoint was down.
+        Assert.True(refused < Events / 2, $"{refused} requests reached the endpoint while it was down ({failedWhileDown} when it came back)");
+        Assert.Equal(Events, receiver.Requests.Count(r => r.AnsweredWith == 200));
+    }
+
+    private static async Task<string> FirstEndpointUrlAsync(HttpClient api)
+    {
+        var page = await api.GetFromJsonAsync<JsonElement>("/v1/deliveries?limit=1");
+        return $"/v1/endpoints/{page.GetProperty("items")[0].GetProperty("endpoint_id").GetString()}";
+    }
+
     private async Task<FleetHost> StartFleetAsync(int circuitThreshold)
     {
         var vhost = await broker.CreateVirtualHostAsync("retry");
