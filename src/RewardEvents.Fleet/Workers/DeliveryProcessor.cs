@@ -88,6 +88,9 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
+        // Taking over an attempt whose lease ran out: put the lost one on record first.
+        await LostAttempts.RecordAsync(db, delivery, _options, Now, cancellationToken);
+
         await AttemptAsync(delivery, endpoint, shortCircuit, context);
     }
 

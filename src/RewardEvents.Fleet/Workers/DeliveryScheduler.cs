@@ -88,22 +88,7 @@ internal sealed partial class DeliveryScheduler(
                     .SetProperty(d => d.LeaseUntil, (DateTime?)null), cancellationToken);
             if (taken == 1)
             {
-                if (delivery.Status == DeliveryStatus.InFlight
-                    && !await db.Attempts.AnyAsync(a => a.DeliveryId == delivery.Id && a.Number == delivery.AttemptCount, cancellationToken))
-                {
-                    // The worker that claimed this attempt died before recording it: log the attempt as lost.
-                    db.Attempts.Add(new Attempt
-                    {
-                        DeliveryId = delivery.Id,
-                        Number = delivery.AttemptCount,
-                        StartedAt = (delivery.LeaseUntil ?? now) - options.Value.RequestTimeout - options.Value.LeaseMargin,
-                        DurationMs = 0,
-                        Error = "worker_lost",
-                        Succeeded = false,
-                    });
-                    await db.SaveChangesAsync(cancellationToken);
-                }
-
+                await LostAttempts.RecordAsync(db, delivery, options.Value, now, cancellationToken);
                 await dispatcher.DispatchAsync(sender, DeliveryCommands.For(delivery), cancellationToken);
             }
         }
