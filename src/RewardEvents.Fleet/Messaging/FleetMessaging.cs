@@ -100,6 +100,7 @@ internal static class FleetMessaging
         {
             r.Exponential(8, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200));
             r.Ignore<ConnectionException>(); // redelivered on reconnect; see RoutingStateDefinition
+            r.Ignore<RabbitMQ.Client.Exceptions.RabbitMQClientException>();
         });
         // One (endpoint, user) pair at a time inside this process; different pairs run concurrently.
         endpoint.ConfigureConsumer<DeliverWebhookConsumer>(context, c => c.Message<DeliverWebhook>(m =>

@@ -22,6 +22,7 @@ public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
             // retrying would hold the endpoint (which cannot restart while a message is in flight) for
             // minutes. Left unacknowledged, the message returns to the queue and is redelivered on reconnect.
             r.Ignore<ConnectionException>();
+            r.Ignore<RabbitMQ.Client.Exceptions.RabbitMQClientException>(); // e.g. AlreadyClosedException from a dead channel
             // A message that cannot be routed (no event id, an unknown type) will not improve with
             // retries: it goes straight to the error queue, with its reason, and the queue moves on.
             r.Ignore<ArgumentException>();
