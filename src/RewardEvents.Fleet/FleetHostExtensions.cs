@@ -35,6 +35,12 @@ public static class FleetHostExtensions
         services.AddRewardEventsDatabase(configuration);
         services.AddHostedService<DatabaseMigrator>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        if (configuration.GetSection(TransportOptions.Section).Get<TransportOptions>()?.Kind is null or TransportKind.RabbitMq)
+        {
+            // Before the bus starts: see its remarks.
+            services.AddHostedService(sp => ActivatorUtilities.CreateInstance<FleetTopologyDeclarer>(sp, roles));
+        }
+
         services.AddFleetMessaging(configuration, roles);
 
         if (roles.HasFlag(FleetRoles.Worker))
@@ -48,6 +54,7 @@ public static class FleetHostExtensions
             services.AddHostedService<DeliveryScheduler>();
             if (configuration.GetSection(TransportOptions.Section).Get<TransportOptions>()?.Kind is null or TransportKind.RabbitMq)
             {
+                services.AddSingleton<IPartitionQueueProbe, RabbitMqPartitionQueueProbe>();
                 services.AddSingleton<PartitionOwnership>();
                 services.AddHostedService(sp => sp.GetRequiredService<PartitionOwnership>());
             }

@@ -7,7 +7,11 @@ namespace RewardEvents.Fleet.Routing;
 /// <summary>The router's endpoint: retries with a fresh scope on conflicts and outages; sends only after commit.</summary>
 public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
 {
-    public RoutingStateDefinition() => ConcurrentMessageLimit = 32;
+    public RoutingStateDefinition()
+    {
+        ConcurrentMessageLimit = 32;
+        Endpoint(e => e.Name = Messaging.DeliveryTopology.RouterQueue);
+    }
 
     protected override void ConfigureSaga(
         IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<RoutingState> sagaConfigurator, IRegistrationContext context)

@@ -24,6 +24,8 @@ public sealed class MassTransitRabbitMqTests(RabbitMqBroker broker)
                 cfg.ConfigureEndpoints(context);
             });
         });
+        // Publish only once the consumer's queue is bound, or the ping goes to an exchange with no queue.
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         using var host = builder.Build();
         var cancellation = TestContext.Current.CancellationToken;
         await host.StartAsync(cancellation);

@@ -51,6 +51,41 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
         await RunAsync(client, TimeSpan.FromSeconds(180));
     }
 
+    [Fact]
+    public async Task An_event_accepted_before_the_router_ever_started_is_routed_once_it_starts()
+    {
+        var vhost = await broker.CreateVirtualHostAsync("router-late");
+        var database = await postgres.CreateDatabaseAsync("router-late");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Transport:Kind"] = "RabbitMq",
+            ["ConnectionStrings:RabbitMq"] = vhost.AmqpUri,
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = database,
+        };
+
+        // A fresh broker: only the Api has run, no router or worker has ever consumed.
+        await using var api = await FleetHost.StartAsync(FleetRoles.Api, settings);
+        using var client = api.CreateClient();
+        await using var receiver = await TestReceiver.StartAsync();
+        await Reliability.RetryScheduleTests.CreateEndpointAsync(client, receiver.Url, []);
+        await Reliability.RetryScheduleTests.PostEventAsync(client, "evt_before_router", "user_early");
+
+        // The router starts and routes before any worker has connected its partitions; the delivery waits in its queue.
+        await using var router = await FleetHost.StartAsync(FleetRoles.Router, settings);
+        await Eventually.UntilAsync(async () =>
+        {
+            using var status = await client.GetAsync("/v1/events/evt_before_router");
+            return status.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(30), "the early event is routed");
+        await using var worker = await FleetHost.StartAsync(FleetRoles.Worker, settings);
+
+        // Well before the scheduler's two-minute re-dispatch could have stood in for a dropped message.
+        var delivered = await Eventually.UntilAsync(
+            () => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(30), "the early event is delivered");
+        Assert.Equal("evt_before_router", delivered.EventId);
+    }
+
     /// <summary>Odd events come from a .NET producer publishing the contract; even ones over HTTP.</summary>
     protected override Task PublishAsync(HttpClient api, int index, string eventId, string type, string userId)
     {

@@ -56,9 +56,11 @@ public sealed class BadMessageTests(RabbitMqBroker broker, PostgresServer postgr
             () => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(30), "the valid event after the poison is delivered");
         Assert.Equal("evt_after_poison", delivered.EventId);
 
+        // A passive declare of a queue that does not exist yet closes its channel: each probe gets its own.
         await Eventually.UntilAsync(async () =>
         {
-            var errors = await channel.QueueDeclarePassiveAsync("routing-state_error", TestContext.Current.CancellationToken);
+            await using var probe = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+            var errors = await probe.QueueDeclarePassiveAsync("routing-state_error", TestContext.Current.CancellationToken);
             return errors.MessageCount == 2;
         }, TimeSpan.FromSeconds(30), "both poison messages wait in the router's error queue");
 

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace RewardEvents.Fleet.Workers;
+
+/// <summary>Asks the broker how many consumers a queue has: a view of a partition that does not depend on the bus's own state.</summary>
+internal interface IPartitionQueueProbe
+{
+    /// <summary>The queue's consumer count, or null when the broker cannot be asked right now.</summary>
+    Task<uint?> ConsumerCountAsync(string queue, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A passive queue declaration on a connection of its own (not the bus's), so it answers whatever
+/// state the bus's connection is in. A missing queue closes the channel; the next call opens another.
+/// </summary>
+internal sealed partial class RabbitMqPartitionQueueProbe(IConfiguration configuration, ILogger<RabbitMqPartitionQueueProbe> logger)
+    : IPartitionQueueProbe, IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IConnection? _connection;
+    private IChannel? _channel;
+
+    public async Task<uint?> ConsumerCountAsync(string queue, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connection is not { IsOpen: true })
+            {
+                await CloseAsync();
+                var factory = new ConnectionFactory
+                {
+                    Uri = new Uri(configuration.GetConnectionString("RabbitMq")!),
+                    ClientProvidedName = "rewardevents-partition-probe",
+                    AutomaticRecoveryEnabled = false,
+                    RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
+                };
+                _connection = await factory.CreateConnectionAsync(cancellationToken);
+            }
+
+            if (_channel is not { IsOpen: true })
+            {
+                _channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            }
+
+            var declared = await _channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+            return declared.ConsumerCount;
+        }
+        catch (Exception ex) when (ex is RabbitMQClientException or OperationInterruptedException or IOException or TimeoutException
+                                       or System.Net.Sockets.SocketException)
+        {
+            LogProbeFailed(queue, ex.Message);
+            return null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync();
+        _gate.Dispose();
+    }
+
+    private async Task CloseAsync()
+    {
+        try
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+        catch (Exception ex) when (ex is RabbitMQClientException or IOException or ObjectDisposedException)
+        {
+            LogProbeFailed("(closing)", ex.Message);
+        }
+
+        _connection = null;
+        _channel = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not ask the broker about queue {Queue}: {Reason}")]
+    private partial void LogProbeFailed(string queue, string reason);
+}
