@@ -54,6 +54,14 @@ public sealed class DeliveryOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>A worker silent for this long is considered dead and its partitions move.</summary>
+    /// <summary>
+    /// How long messages may wait in a queue whose endpoint in this process finishes none before the
+    /// endpoint counts as stuck and is reconnected (see <c>ReceiveEndpointWatchdog</c>). Longer than a
+    /// webhook request can take, so a slow receiver never looks like a stuck endpoint.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StalledEndpointTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
     public TimeSpan WorkerTimeout { get; set; } = TimeSpan.FromSeconds(8);
 

@@ -39,6 +39,8 @@ public static class FleetHostExtensions
         {
             // Before the bus starts: see its remarks.
             services.AddHostedService(sp => ActivatorUtilities.CreateInstance<FleetTopologyDeclarer>(sp, roles));
+            services.AddSingleton<IQueueProbe, RabbitMqQueueProbe>();
+            services.AddSingleton<ReceiveEndpointWatchdog>();
         }
 
         services.AddFleetMessaging(configuration, roles);
@@ -54,7 +56,6 @@ public static class FleetHostExtensions
             services.AddHostedService<DeliveryScheduler>();
             if (configuration.GetSection(TransportOptions.Section).Get<TransportOptions>()?.Kind is null or TransportKind.RabbitMq)
             {
-                services.AddSingleton<IPartitionQueueProbe, RabbitMqPartitionQueueProbe>();
                 services.AddSingleton<PartitionOwnership>();
                 services.AddHostedService(sp => sp.GetRequiredService<PartitionOwnership>());
             }

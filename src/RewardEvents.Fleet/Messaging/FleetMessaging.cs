@@ -42,8 +42,12 @@ internal static class FleetMessaging
             x.SetKebabCaseEndpointNameFormatter();
             if (roles.HasFlag(FleetRoles.Router))
             {
-                x.AddSagaStateMachine<RoutingStateMachine, RoutingState, RoutingStateDefinition>()
+                var saga = x.AddSagaStateMachine<RoutingStateMachine, RoutingState, RoutingStateDefinition>()
                     .EntityFrameworkRepository<RoutingState, RewardEventsDbContext>();
+                if (transport.Kind == TransportKind.RabbitMq)
+                {
+                    saga.ExcludeFromConfigureEndpoints(); // connected by RouterEndpoint, under the watchdog
+                }
             }
 
             if (roles.HasFlag(FleetRoles.Worker))
@@ -72,6 +76,11 @@ internal static class FleetMessaging
                 });
             }
         });
+
+        if (roles.HasFlag(FleetRoles.Router) && transport.Kind == TransportKind.RabbitMq)
+        {
+            services.AddHostedService<RouterEndpoint>(); // after the bus's own hosted service, so it starts later
+        }
 
         return services;
     }

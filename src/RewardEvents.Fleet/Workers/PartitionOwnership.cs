@@ -18,35 +18,19 @@ namespace RewardEvents.Fleet.Workers;
 /// or two and connects or stops the matching receive endpoints. During a handover both may be
 /// subscribed for a moment; single active consumer keeps one active, and the database's ordering
 /// guard keeps order whatever the broker does.
-/// <para>
-/// Each heartbeat also checks that every held partition is really being consumed: the broker must
-/// count a consumer on its queue and the bus must not report the endpoint unhealthy. After a broker
-/// restart an endpoint connected at run time does not always resume (its transport can hang on the
-/// acknowledgement of a message that was in flight when the connection died); a partition that stays
-/// unconsumed for <see cref="StuckChecks"/> heartbeats while the broker answers is stopped (abandoned if
-/// the stop hangs) and connected afresh.
-/// </para>
+/// Each heartbeat also has the <see cref="ReceiveEndpointWatchdog"/> check the held partitions and
+/// reconnect one that stopped consuming.
 /// </summary>
 internal sealed partial class PartitionOwnership(
     IServiceScopeFactory scopes,
-    IReceiveEndpointConnector connector,
-    IPartitionQueueProbe probe,
+    ReceiveEndpointWatchdog watchdog,
     WorkerIdentity worker,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<PartitionOwnership> logger) : BackgroundService
 {
-    /// <summary>Heartbeats in a row a held partition may look unconsumed before it is reconnected.</summary>
-    internal const int StuckChecks = 3;
-
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
-
-    private readonly Dictionary<int, HostReceiveEndpointHandle> _held = [];
-    private readonly Dictionary<int, int> _unconsumed = [];
+    private readonly HashSet<int> _held = [];
     private readonly DeliveryOptions _options = options.Value;
-
-    /// <summary>How many times a held partition was found unconsumed and reconnected (for tests and logs).</summary>
-    public int Reconnections { get; private set; }
 
     /// <summary>The partitions this worker consumes now.</summary>
     public IReadOnlyCollection<int> Held
@@ -55,7 +39,7 @@ internal sealed partial class PartitionOwnership(
         {
             lock (_held)
             {
-                return _held.Keys.Order().ToList();
+                return _held.Order().ToList();
             }
         }
     }
@@ -126,7 +110,7 @@ internal sealed partial class PartitionOwnership(
             await AcquireAsync(partition, cancellationToken);
         }
 
-        await WatchHeldAsync(cancellationToken);
+        await watchdog.CheckAsync(cancellationToken);
 
         var summary = string.Join(',', mine.Order().Select(p => p.ToString(CultureInfo.InvariantCulture)));
         await db.Workers.Where(w => w.Id == worker.Id)
@@ -134,66 +118,22 @@ internal sealed partial class PartitionOwnership(
         await db.Workers.Where(w => w.HeartbeatAt < now - (_options.WorkerTimeout * 10)).ExecuteDeleteAsync(cancellationToken);
     }
 
-    private async Task WatchHeldAsync(CancellationToken cancellationToken)
-    {
-        foreach (var partition in Held)
-        {
-            HostReceiveEndpointHandle? handle;
-            lock (_held)
-            {
-                _held.TryGetValue(partition, out handle);
-            }
-
-            if (handle is null)
-            {
-                continue;
-            }
-
-            var consumers = await probe.ConsumerCountAsync(DeliveryTopology.PartitionQueue(partition), cancellationToken);
-            if (consumers is null)
-            {
-                continue; // the broker is away: nothing can consume now, and the bus reconnects when it is back
-            }
-
-            var unhealthy = handle.ReceiveEndpoint is MassTransit.Transports.ReceiveEndpoint endpoint
-                && endpoint.HealthResult.Status == BusHealthStatus.Unhealthy;
-            if (consumers > 0 && !unhealthy)
-            {
-                _unconsumed.Remove(partition);
-                continue;
-            }
-
-            var checks = _unconsumed[partition] = _unconsumed.GetValueOrDefault(partition) + 1;
-            if (checks < StuckChecks)
-            {
-                continue;
-            }
-
-            _unconsumed.Remove(partition);
-            LogReconnecting(partition, consumers.Value, unhealthy);
-            await ReleaseAsync([partition], cancellationToken);
-            await AcquireAsync(partition, cancellationToken);
-            Reconnections++;
-        }
-    }
-
     private async Task AcquireAsync(int partition, CancellationToken cancellationToken)
     {
-        var handle = connector.ConnectReceiveEndpoint(DeliveryTopology.PartitionQueue(partition), (context, endpoint) =>
-            FleetMessaging.ConfigurePartitionEndpoint(endpoint, context, _options));
         lock (_held)
         {
-            _held[partition] = handle;
+            _held.Add(partition);
         }
 
         // Held from now on even if the broker is away: the bus connects it when it can, and the
         // heartbeat must not wait for that (others would take this worker for dead).
-        try
+        var ready = await watchdog.ConnectAsync(DeliveryTopology.PartitionQueue(partition), exclusive: true,
+            (context, endpoint) => FleetMessaging.ConfigurePartitionEndpoint(endpoint, context, _options), _options.HeartbeatInterval, cancellationToken);
+        if (ready)
         {
-            await handle.Ready.WaitAsync(_options.HeartbeatInterval, time, cancellationToken);
             LogAcquired(partition, worker.Id);
         }
-        catch (TimeoutException)
+        else
         {
             LogAcquiredNotReady(partition, worker.Id);
         }
@@ -203,27 +143,16 @@ internal sealed partial class PartitionOwnership(
     {
         foreach (var partition in partitions)
         {
-            HostReceiveEndpointHandle? handle;
+            bool held;
             lock (_held)
             {
-                _held.Remove(partition, out handle);
+                held = _held.Remove(partition);
             }
 
-            _unconsumed.Remove(partition);
-            if (handle is not null)
+            if (held)
             {
                 // Stopping lets in-flight deliveries finish; unacknowledged messages go back to the queue.
-                // A stop that hangs on a dead connection is abandoned: the endpoint is already out of the
-                // bus's collection, and the broker hands its unacknowledged messages back anyway.
-                try
-                {
-                    await handle.StopAsync(cancellationToken).WaitAsync(StopTimeout, time, cancellationToken);
-                }
-                catch (TimeoutException)
-                {
-                    LogStopAbandoned(partition);
-                }
-
+                await watchdog.DisconnectAsync(DeliveryTopology.PartitionQueue(partition), cancellationToken);
                 LogReleased(partition, worker.Id);
             }
         }
@@ -237,12 +166,6 @@ internal sealed partial class PartitionOwnership(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} taken by worker {WorkerId}; its endpoint is not ready yet (broker away?)")]
     private partial void LogAcquiredNotReady(int partition, string workerId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} looks unconsumed ({Consumers} consumers on its queue, endpoint unhealthy: {Unhealthy}); reconnecting it")]
-    private partial void LogReconnecting(int partition, uint consumers, bool unhealthy);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping partition {Partition}'s endpoint did not finish in time; abandoned")]
-    private partial void LogStopAbandoned(int partition);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition rebalance failed; keeping current partitions")]
     private partial void LogRebalanceFailed(Exception exception);

@@ -82,6 +82,21 @@ public sealed class FleetProcess : IAsyncDisposable
 
     public string LogTail(int lines = 60) => _process.LogTail(lines);
 
+    /// <summary>
+    /// Waits until no process carries this host's marker any more. (<see cref="HasExited"/> is the
+    /// guard's state, and a signal sent by marker reaches the guard too, so it can be true while the
+    /// host is still shutting down.)
+    /// </summary>
+    public Task WaitForExitAsync(TimeSpan timeout) =>
+        Eventually.UntilAsync(async () =>
+        {
+            using var pgrep = Process.Start(new ProcessStartInfo("pgrep", ["-f", _marker]) { RedirectStandardOutput = true })
+                ?? throw new InvalidOperationException("pgrep did not start");
+            await pgrep.StandardOutput.ReadToEndAsync();
+            await pgrep.WaitForExitAsync();
+            return pgrep.ExitCode == 1; // 1: no process matched
+        }, timeout, "the host process exits");
+
     public async ValueTask DisposeAsync()
     {
         await _process.StopAsync(TimeSpan.FromSeconds(20));

@@ -3,27 +3,30 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RewardEvents.Fleet.Workers;
+namespace RewardEvents.Fleet.Messaging;
 
-/// <summary>Asks the broker how many consumers a queue has: a view of a partition that does not depend on the bus's own state.</summary>
-internal interface IPartitionQueueProbe
+/// <summary>A queue as the broker sees it: how many consumers it has and how many messages wait in it.</summary>
+internal readonly record struct QueueState(uint Consumers, uint Ready);
+
+/// <summary>Asks the broker about a queue: a view that does not depend on the bus's own idea of its endpoints.</summary>
+internal interface IQueueProbe
 {
-    /// <summary>The queue's consumer count, or null when the broker cannot be asked right now.</summary>
-    Task<uint?> ConsumerCountAsync(string queue, CancellationToken cancellationToken);
+    /// <summary>The queue's state, or null when the broker cannot be asked right now.</summary>
+    Task<QueueState?> GetAsync(string queue, CancellationToken cancellationToken);
 }
 
 /// <summary>
 /// A passive queue declaration on a connection of its own (not the bus's), so it answers whatever
 /// state the bus's connection is in. A missing queue closes the channel; the next call opens another.
 /// </summary>
-internal sealed partial class RabbitMqPartitionQueueProbe(IConfiguration configuration, ILogger<RabbitMqPartitionQueueProbe> logger)
-    : IPartitionQueueProbe, IAsyncDisposable
+internal sealed partial class RabbitMqQueueProbe(IConfiguration configuration, ILogger<RabbitMqQueueProbe> logger)
+    : IQueueProbe, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
     private IChannel? _channel;
 
-    public async Task<uint?> ConsumerCountAsync(string queue, CancellationToken cancellationToken)
+    public async Task<QueueState?> GetAsync(string queue, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -34,7 +37,7 @@ internal sealed partial class RabbitMqPartitionQueueProbe(IConfiguration configu
                 var factory = new ConnectionFactory
                 {
                     Uri = new Uri(configuration.GetConnectionString("RabbitMq")!),
-                    ClientProvidedName = "rewardevents-partition-probe",
+                    ClientProvidedName = "rewardevents-queue-probe",
                     AutomaticRecoveryEnabled = false,
                     RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
                 };
@@ -47,7 +50,7 @@ internal sealed partial class RabbitMqPartitionQueueProbe(IConfiguration configu
             }
 
             var declared = await _channel.QueueDeclarePassiveAsync(queue, cancellationToken);
-            return declared.ConsumerCount;
+            return new QueueState(declared.ConsumerCount, declared.MessageCount);
         }
         catch (Exception ex) when (ex is RabbitMQClientException or OperationInterruptedException or IOException or TimeoutException
                                        or System.Net.Sockets.SocketException)
