@@ -43,19 +43,25 @@ public sealed partial class MetricValuesTests(PrometheusServerFixture fixture) :
             Assert.Equal(1, Sum("rewardevents_deliveries_attempts_total", ("endpoint_id", flakyId), ("outcome", "failure")));
             Assert.Equal(0, Sum("rewardevents_deliveries_dead_lettered_total", ("endpoint_id", flakyId)));
 
-            // Broken: 2 attempts each (the first and one retry), then dead-lettered.
+            // Broken: 2 attempts each (the first and one retry), then dead-lettered. After 5 failures in a row
+            // its circuit opens, so the last attempt may be short-circuited instead of sent.
             Assert.Equal(Events, Sum("rewardevents_deliveries_dead_lettered_total", ("endpoint_id", brokenId)));
-            Assert.Equal(2 * Events, Sum("rewardevents_deliveries_attempts_total", ("endpoint_id", brokenId), ("outcome", "failure")));
+            var failures = Sum("rewardevents_deliveries_attempts_total", ("endpoint_id", brokenId), ("outcome", "failure"));
+            Assert.Equal(2 * Events, failures + Sum("rewardevents_deliveries_attempts_total", ("endpoint_id", brokenId), ("outcome", "short_circuit")));
+            Assert.Equal(broken.Requests.Count, failures);
             Assert.Equal(0, Sum("rewardevents_deliveries_delivered_total", ("endpoint_id", brokenId)));
 
             // One attempt-duration observation per attempt; one latency observation per delivered delivery.
             Assert.Equal(Events + 1, Sum("rewardevents_attempt_duration_milliseconds_count", ("endpoint_id", flakyId)));
             Assert.Equal(2 * Events, Sum("rewardevents_attempt_duration_milliseconds_count", ("endpoint_id", brokenId)));
+            // A non-empty latency histogram, and nothing left waiting.
+            Assert.True(Sum("rewardevents_delivery_latency_milliseconds_count") >= Events, "publish-to-delivered latency is recorded");
+            Assert.Equal(0, Sum("rewardevents_deliveries_waiting", ("endpoint_id", flakyId)));
+            Assert.Equal(0, Sum("rewardevents_deliveries_waiting", ("endpoint_id", brokenId)));
         }, TimeSpan.FromSeconds(30), "the counters reach the scenario's figures");
 
-        // And the receivers agree with the counters.
+        // And the receiver agrees with the counters.
         Assert.Equal(Events + 1, flaky.Requests.Count);
-        Assert.Equal(2 * Events, broken.Requests.Count);
     }
 
     private static async Task<string> CreateAsync(HttpClient api, string url, string schedule)

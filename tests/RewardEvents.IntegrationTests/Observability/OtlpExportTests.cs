@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Text;
 using RewardEvents.IntegrationTests.Infrastructure;
 using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Testing;
@@ -62,16 +61,26 @@ public sealed class OtlpExportTests(RabbitMqBroker broker, PostgresServer postgr
         await Reliability.RetryScheduleTests.PostEventAsync(client, "evt_otlp", "user_otlp");
 
         var delivered = await Eventually.UntilAsync(() => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(60), "the webhook arrives");
-        var traceId = Convert.FromHexString(delivered.Headers["traceparent"].Split('-')[1]);
+        var traceId = delivered.Headers["traceparent"].Split('-')[1];
 
-        foreach (var service in new[] { "rewardevents-api", "rewardevents-router", "rewardevents-worker" })
+        // Decoded from what arrived: each host's spans of that trace, under its own service name.
+        var spans = await Eventually.UntilAsync(() =>
         {
-            // A trace export from that service (its resource names it) holding a span of the receiver's trace.
-            await Eventually.UntilAsync(
-                () => Task.FromResult(collector.TraceExportsContaining(Encoding.UTF8.GetBytes(service), traceId).Count > 0),
-                TimeSpan.FromSeconds(30), $"{service} exports a span of trace {Convert.ToHexStringLower(traceId)}");
-        }
+            var inTrace = collector.Spans().Where(s => s.TraceId == traceId).ToList();
+            var services = inTrace.Select(s => s.Service).ToHashSet();
+            var complete = services.SetEquals(["rewardevents-api", "rewardevents-router", "rewardevents-worker"])
+                && inTrace.Any(s => s.Name == "webhook attempt") && inTrace.Any(s => s.SpanId == delivered.Headers["traceparent"].Split('-')[2]);
+            return Task.FromResult(complete ? inTrace : null);
+        }, TimeSpan.FromSeconds(30), $"spans of trace {traceId} from the api, the router and the worker, down to the webhook attempt and its POST");
 
+        var tree = string.Join("; ", spans.Select(s => $"{s.Service}/{s.Name} {s.SpanId}<-{s.ParentSpanId}"));
+        var attempt = spans.SingleOrDefault(s => s.Name == "webhook attempt") ?? throw new Xunit.Sdk.XunitException($"No single 'webhook attempt' span in: {tree}");
+        Assert.Equal("rewardevents-worker", attempt.Service);
+        // The receiver's traceparent names the outbound POST's span, a child (via the HTTP client span) of the attempt.
+        var post = spans.SingleOrDefault(s => s.SpanId == delivered.Headers["traceparent"].Split('-')[2])
+            ?? throw new Xunit.Sdk.XunitException($"No span {delivered.Headers["traceparent"]} in: {tree}");
+        Assert.True(attempt.SpanId == post.ParentSpanId, $"the POST's parent is the attempt: {tree}");
+        Assert.Contains(spans, s => s.Service == "rewardevents-api" && s.ParentSpanId.Length == 0); // the ingest request is the root
         Assert.All(collector.Exports.Where(e => e.Path == "/v1/traces"), e => Assert.Equal("application/x-protobuf", e.ContentType));
         // Metrics travel the same way; the fleet's own meter is among them.
         await Eventually.UntilAsync(
