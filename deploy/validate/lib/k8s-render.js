@@ -1,7 +1,7 @@
 // Turns a kustomize directory into the list of Kubernetes objects it produces: rendered by
 // `kubectl kustomize` when kubectl exists, otherwise the raw documents of the files its
 // kustomization.yaml lists under resources: (patches are partial objects and cannot be checked alone).
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -48,20 +48,14 @@ export function readRawResources(directory) {
   }
   const patches = (kustomization.patches ?? []).map((p) => p.path ?? "(inline patch)");
   for (const p of kustomization.patches ?? []) {
-    if (p.path && !existsSync(path.join(directory, p.path))) throw new Error(`patches: ${p.path} does not exist`);
+    if (!p.path) continue;
+    const full = path.join(directory, p.path);
+    if (!existsSync(full)) throw new Error(`patches: ${p.path} does not exist`);
+    parseYamlDocuments(readFileSync(full, "utf8"), full); // at least it parses
   }
   return { objects, patches };
 }
 
 export function describe(object) {
   return `${object?.kind ?? "?"}/${object?.metadata?.name ?? "?"}`;
-}
-
-// Kept for callers that want the kubectl version in the output.
-export function kubectlVersion() {
-  try {
-    return execFileSync("kubectl", ["version", "--client"], { encoding: "utf8", timeout: 30_000 }).split("\n")[0].trim();
-  } catch {
-    return "kubectl";
-  }
 }

@@ -25,7 +25,9 @@ export class Report {
   }
 
   #line(status, check, subject, detail) {
-    const text = `${status} ${check.padEnd(10)} ${subject}${detail ? `: ${detail}` : ""}`;
+    // One line each, whatever the tool said: multi-line messages are folded.
+    const folded = String(detail ?? "").replace(/\s*\n\s*/g, " ").trim();
+    const text = `${status} ${check.padEnd(10)} ${subject}${folded ? `: ${folded}` : ""}`;
     console.log(text);
   }
 }
