@@ -75,4 +75,8 @@ public sealed class DeliveryOptions
     /// <summary>An endpoint failing without a break for this long is disabled.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>How long a rotated-out endpoint secret keeps signing alongside the new one, unless the rotation says otherwise.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan SecretRotationGrace { get; set; } = TimeSpan.FromHours(24);
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,7 @@ public static class FleetHostExtensions
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
 
         services.AddRewardEventsDatabase(configuration);
+        AddSecretProtection(services, configuration);
         services.AddHostedService<DatabaseMigrator>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         if (configuration.GetSection(TransportOptions.Section).Get<TransportOptions>()?.Kind is null or TransportKind.RabbitMq)
@@ -87,10 +89,34 @@ public static class FleetHostExtensions
             var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
             EventsApi.Map(v1);
             EndpointsApi.Map(v1);
+            EndpointStatsApi.Map(v1);
+            EndpointTestApi.Map(v1);
+            SecretRotationApi.Map(v1);
             DeliveriesApi.Map(v1);
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Endpoint secrets are encrypted at rest with Data Protection. Every host must read what any other
+    /// sealed, so the key ring lives in the fleet's database by default, or in <c>DataProtection:KeysPath</c>
+    /// (a directory every host mounts) when that is set.
+    /// </summary>
+    private static void AddSecretProtection(IServiceCollection services, IConfiguration configuration)
+    {
+        var protection = services.AddDataProtection().SetApplicationName("RewardEvents");
+        var keysPath = configuration["DataProtection:KeysPath"];
+        if (string.IsNullOrWhiteSpace(keysPath))
+        {
+            protection.PersistKeysToDbContext<RewardEventsDbContext>();
+        }
+        else
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(keysPath));
+        }
+
+        services.AddSingleton<EndpointSecrets>();
     }
 
     /// <summary>

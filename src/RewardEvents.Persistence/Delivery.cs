@@ -29,5 +29,8 @@ public sealed class Delivery
     /// <summary>Set when an operator asked for this delivery to be tried again out of schedule.</summary>
     public bool ManualRetry { get; set; }
 
+    /// <summary>A test event sent on request to this one endpoint; it carries a <c>webhook-test</c> header.</summary>
+    public bool Test { get; init; }
+
     public bool IsFinal => Status is DeliveryStatus.Delivered or DeliveryStatus.DeadLettered;
 }

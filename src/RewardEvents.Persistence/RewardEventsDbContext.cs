@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using RewardEvents.Persistence.Sagas;
@@ -8,8 +9,11 @@ namespace RewardEvents.Persistence;
 /// The fleet's one model. Each database provider has a subclass that owns its own migrations, so a
 /// single assembly carries SQL Server, PostgreSQL and SQLite migrations side by side.
 /// </summary>
-public abstract class RewardEventsDbContext(DbContextOptions options) : DbContext(options)
+public abstract class RewardEventsDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>The Data Protection key ring every host shares (it encrypts endpoint secrets at rest).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<WebhookEndpoint> Endpoints => Set<WebhookEndpoint>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<Attempt> Attempts => Set<Attempt>();
@@ -37,7 +41,9 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.Description).HasMaxLength(500);
             e.Property(x => x.EventTypes).HasMaxLength(1000);
             e.Property(x => x.Ordering).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.Secrets).HasMaxLength(1000);
+            e.Property(x => x.Secrets).HasMaxLength(4000);
+            e.Property(x => x.Trigger).HasMaxLength(8000);
+            e.Property(x => x.Headers).HasMaxLength(8000);
             e.Property(x => x.RetrySchedule).HasMaxLength(200);
             e.Property(x => x.DisabledReason).HasMaxLength(200);
             e.Property(x => x.Version).IsConcurrencyToken();
@@ -93,6 +99,8 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => x.EventId).IsUnique();
         });
+
+        modelBuilder.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
 
         modelBuilder.Entity<WorkerInstance>(e =>
         {

@@ -12,8 +12,23 @@ public sealed class WebhookEndpoint
 
     public EndpointOrdering Ordering { get; set; } = EndpointOrdering.PerUser;
 
-    /// <summary>The signing secrets, current first, as <c>whsec_…</c> strings separated by spaces.</summary>
+    /// <summary>
+    /// The signing secrets, encrypted at rest by the fleet (Data Protection); rows written before
+    /// encryption hold <c>whsec_…</c> strings separated by spaces, current first, and still work.
+    /// </summary>
     public required string Secrets { get; set; }
+
+    /// <summary>Optional trigger expression (JSON) an event must satisfy besides its type; null matches all.</summary>
+    public string? Trigger { get; set; }
+
+    /// <summary>Optional custom headers sent with each webhook, as a JSON object of strings.</summary>
+    public string? Headers { get; set; }
+
+    /// <summary>Optional ceiling on deliveries per second across all workers; null is unlimited.</summary>
+    public double? RateLimit { get; set; }
+
+    /// <summary>The earliest time the next rate-limited delivery may go out, advanced by conditional updates.</summary>
+    public DateTime? NextSlotAt { get; set; }
 
     /// <summary>Optional per-endpoint retry schedule (e.g. <c>1s,2s,5s</c>); null uses the fleet default.</summary>
     public string? RetrySchedule { get; set; }

@@ -17,14 +17,17 @@ internal static class EndpointsApi
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapPost("/endpoints", CreateAsync).WithName("CreateEndpoint").WithSummary("Register an endpoint; the answer carries its signing secret, shown only once.");
+        v1.MapGet("/endpoints", ListAsync).WithName("ListEndpoints").WithSummary("Endpoints, newest first, optionally only enabled or disabled ones.");
         v1.MapGet("/endpoints/{id}", GetAsync).WithName("GetEndpoint");
+        v1.MapPatch("/endpoints/{id}", UpdateAsync).WithName("UpdateEndpoint").WithSummary("Change some of an endpoint's settings; null clears an optional one.");
         v1.MapDelete("/endpoints/{id}", DeleteAsync).WithName("DeleteEndpoint");
         v1.MapPost("/endpoints/{id}/enable", EnableAsync).WithName("EnableEndpoint").WithSummary("Turn a disabled endpoint back on and release what waited for it.");
         v1.MapPost("/endpoints/{id}/recover", RecoverAsync).WithName("RecoverEndpoint").WithSummary("Re-attempt every dead-lettered delivery of the endpoint since a time.");
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, RewardEventsDbContext db, IOptions<DeliveryOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, RewardEventsDbContext db, EndpointSecrets secrets, IOptions<DeliveryOptions> options, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var (document, error) = await JsonBody.ReadAsync(request, 64 * 1024, cancellationToken);
         if (error is not null)
@@ -35,37 +38,108 @@ internal static class EndpointsApi
         using (document)
         {
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            var settings = EndpointRequest.Parse(document!.RootElement, errors);
+            var settings = EndpointRequest.ParseCreate(document!.RootElement, errors);
             if (settings is null)
             {
                 return Problems.Invalid(errors);
             }
 
-            var refused = await DestinationGuard.CheckAsync(settings.Url, options.Value.AllowPrivateNetworks, cancellationToken);
-            if (refused is not null)
+            if (await RefusedDestinationAsync(settings.Url!, options.Value, cancellationToken) is { } refused)
             {
-                return Problems.Invalid(new Dictionary<string, string[]>
-                {
-                    ["url"] = [$"Endpoints must be on the public internet: {refused}."],
-                });
+                return refused;
             }
 
             var secret = WebhookSecret.Generate().ToString();
             var endpoint = new WebhookEndpoint
             {
                 Id = "ep_" + NewId.NextGuid().ToString("N"),
-                Url = settings.Url.AbsoluteUri,
-                Description = settings.Description,
-                EventTypes = string.Join(',', settings.EventTypes),
-                Ordering = settings.Ordering,
-                RetrySchedule = settings.RetrySchedule,
-                Secrets = secret,
+                Url = settings.Url!.AbsoluteUri,
+                Secrets = secrets.Seal([new EndpointSecret(secret, null)]),
                 CreatedAt = time.GetUtcNow().UtcDateTime,
             };
+            settings.ApplyTo(endpoint);
             db.Endpoints.Add(endpoint);
             await db.SaveChangesAsync(cancellationToken);
             return Results.Created($"/v1/endpoints/{endpoint.Id}", EndpointView.From(endpoint, endpoint.CreatedAt, secret));
         }
+    }
+
+    private static async Task<IResult> ListAsync(
+        RewardEventsDbContext db, TimeProvider time, bool? enabled, int? offset, int? limit, CancellationToken cancellationToken)
+    {
+        var query = db.Endpoints.AsNoTracking().Where(e => e.DeletedAt == null);
+        if (enabled is { } wanted)
+        {
+            query = query.Where(e => e.Enabled == wanted);
+        }
+
+        var skip = Math.Max(0, offset ?? 0);
+        var take = Math.Clamp(limit ?? 100, 1, 500);
+        var items = await query.OrderByDescending(e => e.CreatedAt).ThenBy(e => e.Id).Skip(skip).Take(take + 1).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        var page = items.Take(take).Select(e => EndpointView.From(e, now)).ToList();
+        return Results.Ok(new Page<EndpointView>(page, items.Count > take ? skip + take : null));
+    }
+
+    private static async Task<IResult> UpdateAsync(
+        string id, HttpRequest request, RewardEventsDbContext db, IOptions<DeliveryOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (document, error) = await JsonBody.ReadAsync(request, 64 * 1024, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        using (document)
+        {
+            var endpoint = await db.Endpoints.FirstOrDefaultAsync(e => e.Id == id && e.DeletedAt == null, cancellationToken);
+            if (endpoint is null)
+            {
+                return Missing(id);
+            }
+
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var settings = EndpointRequest.ParseUpdate(document!.RootElement, errors);
+            if (settings is null)
+            {
+                return Problems.Invalid(errors);
+            }
+
+            if (settings.Has("url") && await RefusedDestinationAsync(settings.Url!, options.Value, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            // The worker reads the endpoint at every attempt, so a new url, ordering, headers or limit
+            // applies to every delivery not yet attempted (and to the next attempt of a retrying one).
+            var reenabled = settings.Has("enabled") && settings.Enabled && !endpoint.Enabled;
+            settings.ApplyTo(endpoint);
+            endpoint.Version++;
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return Problems.Conflict($"Endpoint '{id}' was changed by another request at the same time; read it and try again.");
+            }
+
+            var now = time.GetUtcNow().UtcDateTime;
+            if (reenabled)
+            {
+                await ReleaseAsync(db, id, now, cancellationToken);
+            }
+
+            return Results.Ok(EndpointView.From((await FindAsync(db, id, cancellationToken))!, now));
+        }
+    }
+
+    private static async Task<IResult?> RefusedDestinationAsync(Uri url, DeliveryOptions options, CancellationToken cancellationToken)
+    {
+        var refused = await DestinationGuard.CheckAsync(url, options.AllowPrivateNetworks, cancellationToken);
+        return refused is null
+            ? null
+            : Problems.Invalid(new Dictionary<string, string[]> { ["url"] = [$"Endpoints must be on the public internet: {refused}."] });
     }
 
     private static async Task<IResult> GetAsync(string id, RewardEventsDbContext db, TimeProvider time, CancellationToken cancellationToken)
@@ -85,6 +159,18 @@ internal static class EndpointsApi
     private static async Task<IResult> EnableAsync(string id, RewardEventsDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        if (!await ReleaseAsync(db, id, now, cancellationToken))
+        {
+            return Missing(id);
+        }
+
+        var endpoint = await FindAsync(db, id, cancellationToken);
+        return Results.Ok(EndpointView.From(endpoint!, now));
+    }
+
+    /// <summary>Turns the endpoint on with a clean health record and makes everything that waited for it due now.</summary>
+    private static async Task<bool> ReleaseAsync(RewardEventsDbContext db, string id, DateTime now, CancellationToken cancellationToken)
+    {
         var enabled = await db.Endpoints.Where(e => e.Id == id && e.DeletedAt == null)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(e => e.Enabled, true)
@@ -94,14 +180,13 @@ internal static class EndpointsApi
                 .SetProperty(e => e.CircuitOpenUntil, (DateTime?)null), cancellationToken);
         if (enabled == 0)
         {
-            return Missing(id);
+            return false;
         }
 
-        // Everything that waited for the endpoint becomes due now; the workers' scheduler dispatches it in order.
+        // The workers' scheduler dispatches what waited, in order.
         await db.Deliveries.Where(d => d.EndpointId == id && (d.Status == DeliveryStatus.Waiting || d.Status == DeliveryStatus.Retrying))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, now), cancellationToken);
-        var endpoint = await FindAsync(db, id, cancellationToken);
-        return Results.Ok(EndpointView.From(endpoint!, now));
+        return true;
     }
 
     private static async Task<IResult> RecoverAsync(
@@ -146,8 +231,8 @@ internal static class EndpointsApi
         }
     }
 
-    private static Task<WebhookEndpoint?> FindAsync(RewardEventsDbContext db, string id, CancellationToken cancellationToken) =>
+    internal static Task<WebhookEndpoint?> FindAsync(RewardEventsDbContext db, string id, CancellationToken cancellationToken) =>
         db.Endpoints.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id && e.DeletedAt == null, cancellationToken);
 
-    private static IResult Missing(string id) => Problems.NotFound($"No endpoint '{id}'.");
+    internal static IResult Missing(string id) => Problems.NotFound($"No endpoint '{id}'.");
 }

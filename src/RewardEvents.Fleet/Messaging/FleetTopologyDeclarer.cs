@@ -63,7 +63,7 @@ internal sealed partial class FleetTopologyDeclarer(
     private static readonly Type[] RouterInputs =
     [
         typeof(RewardRedeemed), typeof(RewardRedemptionFailed), typeof(RewardRedemptionReversed),
-        typeof(FleetEventRaised), typeof(WebhookDelivered), typeof(WebhookDeliveryDeadLettered),
+        typeof(FleetEventRaised), typeof(WebhookDelivered), typeof(WebhookDeliveryDeadLettered), typeof(TestWebhookRequested),
     ];
 
     /// <summary>The router's queue and its bindings; idempotent.</summary>

@@ -7,7 +7,8 @@ namespace RewardEvents.Fleet.Routing;
 /// <summary>Writes the JSON body receivers get: the event in the ingest API's snake_case shape plus its sequence.</summary>
 public static class EventPayload
 {
-    public static string For(RewardEvent message, long sequence)
+    /// <summary>The body of a reward event; a test event also says <c>"test": true</c>.</summary>
+    public static string For(RewardEvent message, long sequence, bool test = false)
     {
         ArgumentNullException.ThrowIfNull(message);
         return Write(json =>
@@ -22,11 +23,12 @@ public static class EventPayload
             json.WriteString("timestamp", Timestamp(message.OccurredAt));
             WriteMap(json, "metadata", message.Metadata);
             json.WriteNumber("sequence", sequence);
+            WriteTest(json, test);
         });
     }
 
     /// <summary>The body of an operational event: its type, id, time, details and sequence.</summary>
-    public static string For(FleetEventRaised message, long sequence)
+    public static string For(FleetEventRaised message, long sequence, bool test = false)
     {
         ArgumentNullException.ThrowIfNull(message);
         return Write(json =>
@@ -37,7 +39,16 @@ public static class EventPayload
             json.WriteString("timestamp", Timestamp(message.OccurredAt));
             WriteMap(json, "data", message.Data);
             json.WriteNumber("sequence", sequence);
+            WriteTest(json, test);
         });
+    }
+
+    private static void WriteTest(Utf8JsonWriter json, bool test)
+    {
+        if (test)
+        {
+            json.WriteBoolean("test", true);
+        }
     }
 
     private static string Timestamp(DateTimeOffset value) =>

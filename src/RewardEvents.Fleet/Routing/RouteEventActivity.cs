@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RewardEvents.Fleet.Messaging;
+using RewardEvents.Fleet.Routing.Triggers;
 using RewardEvents.Fleet.Workers;
 using RewardEvents.Persistence;
 
@@ -26,9 +27,13 @@ internal sealed class RouteEventActivity<TMessage>(
         var input = RoutingInput.From(context.Message);
         var now = time.GetUtcNow().UtcDateTime;
 
-        var endpoints = (await db.Endpoints.AsNoTracking().Where(e => e.DeletedAt == null).ToListAsync(cancellationToken))
-            .Where(e => e.Subscribes(input.EventType))
-            .ToList();
+        // A test event goes to its one endpoint; anything else to every endpoint subscribed to its type whose trigger it satisfies.
+        var live = db.Endpoints.AsNoTracking().Where(e => e.DeletedAt == null);
+        var endpoints = input.TargetEndpointId is { } target
+            ? await live.Where(e => e.Id == target).ToListAsync(cancellationToken)
+            : (await live.ToListAsync(cancellationToken))
+                .Where(e => e.Subscribes(input.EventType) && Trigger.Allows(e.Trigger, input.Subject))
+                .ToList();
 
         var counter = await db.UserSequences.FirstOrDefaultAsync(u => u.UserId == input.UserId, cancellationToken);
         if (counter is null)
@@ -55,7 +60,7 @@ internal sealed class RouteEventActivity<TMessage>(
         var webhookId = EventIdentity.WebhookIdFor(saga.CorrelationId);
         var deliveries = endpoints.Select(endpoint => new Delivery
         {
-            Id = NewId.NextGuid(),
+            Id = input.DeliveryId ?? NewId.NextGuid(),
             RoutingId = saga.CorrelationId,
             EventId = input.EventId,
             EventType = input.EventType,
@@ -67,6 +72,7 @@ internal sealed class RouteEventActivity<TMessage>(
             CreatedAt = now,
             NextAttemptAt = now + options.Value.DispatchGrace,
             TraceParent = System.Diagnostics.Activity.Current?.Id,
+            Test = input.Test,
         }).ToList();
         db.Deliveries.AddRange(deliveries);
 

@@ -41,6 +41,7 @@ public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
         sagaConfigurator.Message<RewardRedemptionFailed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
         sagaConfigurator.Message<RewardRedemptionReversed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
         sagaConfigurator.Message<FleetEventRaised>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
+        sagaConfigurator.Message<TestWebhookRequested>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
         sagaConfigurator.Message<WebhookDelivered>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
         sagaConfigurator.Message<WebhookDeliveryDeadLettered>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
     }

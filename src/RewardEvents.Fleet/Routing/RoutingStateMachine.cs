@@ -18,6 +18,7 @@ public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
         Event(() => RedemptionFailed, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
         Event(() => RedemptionReversed, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
         Event(() => FleetEvent, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
+        Event(() => TestRequested, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
         Event(() => Delivered, e =>
         {
             e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId));
@@ -29,13 +30,14 @@ public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
             e.OnMissingInstance(m => m.Discard());
         });
 
-        Initially(Route(When(Redeemed)), Route(When(RedemptionFailed)), Route(When(RedemptionReversed)), Route(When(FleetEvent)));
+        Initially(Route(When(Redeemed)), Route(When(RedemptionFailed)), Route(When(RedemptionReversed)), Route(When(FleetEvent)), Route(When(TestRequested)));
 
         During(Delivering, Completed,
             When(Redeemed).Activity(x => x.OfType<RedispatchPendingActivity<RewardRedeemed>>()),
             When(RedemptionFailed).Activity(x => x.OfType<RedispatchPendingActivity<RewardRedemptionFailed>>()),
             When(RedemptionReversed).Activity(x => x.OfType<RedispatchPendingActivity<RewardRedemptionReversed>>()),
-            When(FleetEvent).Activity(x => x.OfType<RedispatchPendingActivity<FleetEventRaised>>()));
+            When(FleetEvent).Activity(x => x.OfType<RedispatchPendingActivity<FleetEventRaised>>()),
+            When(TestRequested).Activity(x => x.OfType<RedispatchPendingActivity<TestWebhookRequested>>()));
 
         During(Delivering, Track(When(Delivered)), Track(When(DeadLettered)));
         During(Completed, Ignore(Delivered), Ignore(DeadLettered));
@@ -48,6 +50,7 @@ public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
     public Event<RewardRedemptionFailed> RedemptionFailed { get; private set; } = null!;
     public Event<RewardRedemptionReversed> RedemptionReversed { get; private set; } = null!;
     public Event<FleetEventRaised> FleetEvent { get; private set; } = null!;
+    public Event<TestWebhookRequested> TestRequested { get; private set; } = null!;
     public Event<WebhookDelivered> Delivered { get; private set; } = null!;
     public Event<WebhookDeliveryDeadLettered> DeadLettered { get; private set; } = null!;
 

@@ -19,6 +19,7 @@ internal sealed partial class DeliveryProcessor(
     WebhookSender sender,
     IDeliveryDispatcher dispatcher,
     EndpointHealth health,
+    EndpointSecrets secrets,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     WorkerIdentity worker,
@@ -78,6 +79,13 @@ internal sealed partial class DeliveryProcessor(
             }
         }
 
+        // Over the endpoint's rate limit: try again a little later; no attempt is made or counted.
+        // (With the circuit open, the probe spacing is the stricter limit.)
+        if (endpoint.RateLimit is { } rate && endpoint.CircuitOpenUntil is null && !await TakeRateSlotAsync(delivery, endpoint, rate, cancellationToken))
+        {
+            return;
+        }
+
         // While the endpoint's circuit is open only one probe per step reaches it; the others are
         // short-circuited: recorded as an attempt that never left, so their schedules still run out.
         var shortCircuit = !delivery.ManualRetry && endpoint.CircuitOpenUntil is not null
@@ -92,6 +100,39 @@ internal sealed partial class DeliveryProcessor(
         await LostAttempts.RecordAsync(db, delivery, _options, Now, cancellationToken);
 
         await AttemptAsync(delivery, endpoint, shortCircuit, context);
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> HeadersFor(WebhookEndpoint endpoint, Delivery delivery)
+    {
+        var headers = Api.EndpointHeaders.Read(endpoint.Headers).AsEnumerable();
+        return delivery.Test ? headers.Append(new KeyValuePair<string, string>(WebhookSender.TestHeader, "true")) : headers;
+    }
+
+    /// <summary>
+    /// The endpoint's rate limit, shared by every worker: the endpoint row holds the time of its next free
+    /// slot, and a conditional update takes it. A delivery that finds no free slot is put back a little
+    /// after the next one, for the scheduler's sweep to dispatch again.
+    /// </summary>
+    private async Task<bool> TakeRateSlotAsync(Delivery delivery, WebhookEndpoint endpoint, double rate, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var spacing = TimeSpan.FromSeconds(1 / rate);
+        var taken = await db.Endpoints.Where(e => e.Id == endpoint.Id && (e.NextSlotAt == null || e.NextSlotAt <= now))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.NextSlotAt, now + spacing), cancellationToken);
+        if (taken == 1)
+        {
+            return true;
+        }
+
+        var nextSlot = await db.Endpoints.AsNoTracking().Where(e => e.Id == endpoint.Id).Select(e => e.NextSlotAt).FirstOrDefaultAsync(cancellationToken);
+        var later = (nextSlot > now ? nextSlot.Value : now) + spacing * Random.Shared.NextDouble();
+        await db.Deliveries
+            .Where(d => d.Id == delivery.Id && d.AttemptCount == delivery.AttemptCount
+                && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting || d.Status == DeliveryStatus.Retrying))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, d => d.Status == DeliveryStatus.Waiting ? DeliveryStatus.Pending : d.Status)
+                .SetProperty(d => d.NextAttemptAt, later), cancellationToken);
+        return false;
     }
 
     private static bool IsReady(Delivery delivery, DateTime now) => delivery.Status switch
@@ -143,8 +184,9 @@ internal sealed partial class DeliveryProcessor(
         {
             var payload = await db.Routings.AsNoTracking()
                 .Where(r => r.CorrelationId == delivery.RoutingId).Select(r => r.Payload).FirstAsync(cancellationToken);
-            var signer = EndpointSecrets.SignerFor(endpoint);
-            result = await sender.SendAsync(endpoint.Url, delivery.WebhookId, System.Text.Encoding.UTF8.GetBytes(payload), signer, cancellationToken);
+            var signer = secrets.SignerFor(endpoint, Now);
+            result = await sender.SendAsync(
+                endpoint.Url, delivery.WebhookId, System.Text.Encoding.UTF8.GetBytes(payload), signer, HeadersFor(endpoint, delivery), cancellationToken);
         }
 
         db.Attempts.Add(new Attempt
@@ -287,7 +329,8 @@ internal sealed partial class DeliveryProcessor(
         {
             LogDeadLettered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount, error);
             // Operational events about operational deliveries would feed on themselves; stop at one level.
-            if (!Routing.EventTypes.IsOperational(delivery.EventType))
+            // A test event's failure is the caller's to watch, not the subscribers' news.
+            if (!Routing.EventTypes.IsOperational(delivery.EventType) && !delivery.Test)
             {
                 await OperationalEvents.PublishDeadLetteredAsync(context, delivery, error ?? "unknown", cancellationToken);
             }

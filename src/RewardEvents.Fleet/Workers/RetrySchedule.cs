@@ -80,7 +80,8 @@ public sealed class RetrySchedule
 
     public override string ToString() => string.Join(',', Delays.Select(Format));
 
-    private static bool TryParseDelay(string part, out TimeSpan delay)
+    /// <summary>One delay such as <c>500ms</c>, <c>5m</c> or <c>7d</c>: positive, at most seven days.</summary>
+    internal static bool TryParseDelay(string part, out TimeSpan delay)
     {
         delay = TimeSpan.Zero;
         var unitStart = part.Length;

@@ -16,15 +16,25 @@ public sealed class WebhookSender(HttpClient http, IOptions<DeliveryOptions> opt
     public static readonly string UserAgent =
         $"RewardEvents/{typeof(WebhookSender).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"} (+webhooks)";
 
+    /// <summary>Marks a test event sent on request (<c>POST /v1/endpoints/{id}/test</c>).</summary>
+    public const string TestHeader = "webhook-test";
+
     private readonly DeliveryOptions _options = options.Value;
 
     public async Task<AttemptResult> SendAsync(
-        string url, string webhookId, byte[] body, WebhookSigner signer, CancellationToken cancellationToken)
+        string url, string webhookId, byte[] body, WebhookSigner signer, IEnumerable<KeyValuePair<string, string>>? headers,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(signer);
         var started = Stopwatch.GetTimestamp();
         var timestamp = time.GetUtcNow();
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
+        // The endpoint's own headers first; the names the fleet sets are refused when they are saved.
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
         request.Headers.TryAddWithoutValidation(WebhookHeaders.Id, webhookId);
         request.Headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, timestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation(WebhookHeaders.Signature, signer.Sign(webhookId, timestamp, body));

@@ -47,6 +47,15 @@ public sealed class ContractTests
             },
             "data:Object endpointId:String eventId:String eventType:String occurredAt:String"
         },
+        {
+            typeof(TestWebhookRequested),
+            new TestWebhookRequested
+            {
+                EventId = "evt_test_1", EventType = "reward.redeemed", EndpointId = "ep_1", DeliveryId = Guid.NewGuid(),
+                RequestedAt = DateTimeOffset.UtcNow,
+            },
+            "deliveryId:String endpointId:String eventId:String eventType:String requestedAt:String"
+        },
     };
 
     [Theory]

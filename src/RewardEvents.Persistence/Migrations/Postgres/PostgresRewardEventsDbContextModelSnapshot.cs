@@ -22,6 +22,25 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("RewardEvents.Persistence.Attempt", b =>
                 {
                     b.Property<long>("Id")
@@ -123,6 +142,9 @@ namespace RewardEvents.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("Test")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
@@ -265,10 +287,20 @@ namespace RewardEvents.Persistence.Migrations.Postgres
                     b.Property<DateTime?>("FailingSince")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Headers")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<DateTime?>("NextSlotAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Ordering")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<double?>("RateLimit")
+                        .HasColumnType("double precision");
 
                     b.Property<string>("RetrySchedule")
                         .HasMaxLength(200)
@@ -276,8 +308,12 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
                     b.Property<string>("Secrets")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Trigger")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
 
                     b.Property<string>("Url")
                         .IsRequired()

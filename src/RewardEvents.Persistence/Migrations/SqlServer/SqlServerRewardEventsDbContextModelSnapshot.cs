@@ -22,6 +22,25 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
 
             SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("RewardEvents.Persistence.Attempt", b =>
                 {
                     b.Property<long>("Id")
@@ -123,6 +142,9 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
+
+                    b.Property<bool>("Test")
+                        .HasColumnType("bit");
 
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
@@ -265,10 +287,20 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
                     b.Property<DateTime?>("FailingSince")
                         .HasColumnType("datetime2");
 
+                    b.Property<string>("Headers")
+                        .HasMaxLength(8000)
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<DateTime?>("NextSlotAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<string>("Ordering")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
+
+                    b.Property<double?>("RateLimit")
+                        .HasColumnType("float");
 
                     b.Property<string>("RetrySchedule")
                         .HasMaxLength(200)
@@ -276,8 +308,12 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
 
                     b.Property<string>("Secrets")
                         .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("nvarchar(1000)");
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)");
+
+                    b.Property<string>("Trigger")
+                        .HasMaxLength(8000)
+                        .HasColumnType("nvarchar(max)");
 
                     b.Property<string>("Url")
                         .IsRequired()
