@@ -35,7 +35,17 @@ internal sealed partial class DeliveryProcessor(
     public async Task ProcessAsync(DeliverWebhook command, ConsumeContext context)
     {
         var cancellationToken = context.CancellationToken;
-        var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == command.DeliveryId, cancellationToken);
+        // The delivery, its endpoint and the event's payload in one round trip (left joins: each may be missing).
+        var loaded = await (
+                from d in db.Deliveries.AsNoTracking()
+                where d.Id == command.DeliveryId
+                join e in db.Endpoints.AsNoTracking() on d.EndpointId equals e.Id into endpoints
+                from e in endpoints.DefaultIfEmpty()
+                join r in db.Routings.AsNoTracking() on d.RoutingId equals r.CorrelationId into routings
+                from r in routings.DefaultIfEmpty()
+                select new { Delivery = d, Endpoint = e, Payload = r == null ? null : r.Payload })
+            .FirstOrDefaultAsync(cancellationToken);
+        var delivery = loaded?.Delivery;
         if (delivery is null)
         {
             LogUnknownDelivery(command.DeliveryId);
@@ -55,7 +65,7 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
-        var endpoint = await db.Endpoints.AsNoTracking().FirstOrDefaultAsync(e => e.Id == delivery.EndpointId, cancellationToken);
+        var endpoint = loaded!.Endpoint;
         if (endpoint is null || endpoint.DeletedAt is not null)
         {
             await FinishAsync(delivery, DeliveryStatus.DeadLettered, null, "endpoint_deleted", context);
@@ -99,7 +109,7 @@ internal sealed partial class DeliveryProcessor(
         // Taking over an attempt whose lease ran out: put the lost one on record first.
         await LostAttempts.RecordAsync(db, delivery, _options, Now, cancellationToken);
 
-        await AttemptAsync(delivery, endpoint, shortCircuit, context);
+        await AttemptAsync(delivery, endpoint, loaded.Payload, shortCircuit, context);
     }
 
     private static IEnumerable<KeyValuePair<string, string>> HeadersFor(WebhookEndpoint endpoint, Delivery delivery)
@@ -169,7 +179,7 @@ internal sealed partial class DeliveryProcessor(
         return claimed == 1;
     }
 
-    private async Task AttemptAsync(Delivery delivery, WebhookEndpoint endpoint, bool shortCircuit, ConsumeContext context)
+    private async Task AttemptAsync(Delivery delivery, WebhookEndpoint endpoint, string? payload, bool shortCircuit, ConsumeContext context)
     {
         var cancellationToken = context.CancellationToken;
         var number = delivery.AttemptCount + 1;
@@ -182,7 +192,7 @@ internal sealed partial class DeliveryProcessor(
         }
         else
         {
-            var payload = await db.Routings.AsNoTracking()
+            payload ??= await db.Routings.AsNoTracking()
                 .Where(r => r.CorrelationId == delivery.RoutingId).Select(r => r.Payload).FirstAsync(cancellationToken);
             var signer = secrets.SignerFor(endpoint, Now);
             result = await sender.SendAsync(
