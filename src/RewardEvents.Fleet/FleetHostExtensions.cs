@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RewardEvents.Fleet.Api;
 using RewardEvents.Fleet.Messaging;
@@ -35,7 +36,9 @@ public static class FleetHostExtensions
 
         services.AddRewardEventsDatabase(configuration);
         AddSecretProtection(services, configuration);
-        services.AddHostedService<DatabaseMigrator>();
+        // First of all hosted services, ahead even of those the web host registers before us (Data
+        // Protection's key-ring warm-up reads its table from this database).
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrator>());
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         if (configuration.GetSection(TransportOptions.Section).Get<TransportOptions>()?.Kind is null or TransportKind.RabbitMq)
         {
