@@ -29,9 +29,13 @@ public static class FleetHostExtensions
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations()
             .Validate(o => RetrySchedule.TryParse(o.RetrySchedule, out _, out _),
                 "Delivery:RetrySchedule must be a comma-separated list of delays such as '5s,5m,30m' (units ms, s, m, h, d).")
+            .Validate(o => o.AllowedSubnets.All(s => System.Net.IPNetwork.TryParse(s, out _)),
+                "Delivery:AllowedSubnets must be CIDR networks such as '10.20.0.0/16' or 'fd00:1::/64', with no bits set past the prefix.")
             .ValidateOnStart();
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
 
+        services.AddSingleton<IHostResolver, DnsHostResolver>();
+        services.AddSingleton<DestinationPolicy>();
         services.AddRewardEventsDatabase(configuration);
         services.AddHostedService<DatabaseMigrator>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
@@ -49,7 +53,7 @@ public static class FleetHostExtensions
             services.AddScoped<DeliveryProcessor>();
             services.AddScoped<EndpointHealth>();
             services.AddHttpClient<WebhookSender>(c => c.Timeout = Timeout.InfiniteTimeSpan)
-                .ConfigurePrimaryHttpMessageHandler(sp => WebhookHttpHandler.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowPrivateNetworks))
+                .ConfigurePrimaryHttpMessageHandler(sp => WebhookHttpHandler.Create(sp.GetRequiredService<DestinationPolicy>()))
                 .RemoveAllLoggers();
             services.AddHostedService<DeliveryScheduler>();
             if (configuration.GetSection(TransportOptions.Section).Get<TransportOptions>()?.Kind is null or TransportKind.RabbitMq)

@@ -24,7 +24,7 @@ internal static class EndpointsApi
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, RewardEventsDbContext db, IOptions<DeliveryOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, RewardEventsDbContext db, DestinationPolicy destinations, TimeProvider time, CancellationToken cancellationToken)
     {
         var (document, error) = await JsonBody.ReadAsync(request, 64 * 1024, cancellationToken);
         if (error is not null)
@@ -41,13 +41,9 @@ internal static class EndpointsApi
                 return Problems.Invalid(errors);
             }
 
-            var refused = await DestinationGuard.CheckAsync(settings.Url, options.Value.AllowPrivateNetworks, cancellationToken);
-            if (refused is not null)
+            if (await destinations.CheckAsync(settings.Url, cancellationToken) is { } refused)
             {
-                return Problems.Invalid(new Dictionary<string, string[]>
-                {
-                    ["url"] = [$"Endpoints must be on the public internet: {refused}."],
-                });
+                return Problems.Invalid(new Dictionary<string, string[]> { ["url"] = [refused] });
             }
 
             var secret = WebhookSecret.Generate().ToString();
