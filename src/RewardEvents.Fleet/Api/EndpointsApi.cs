@@ -16,11 +16,16 @@ internal static class EndpointsApi
 {
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapPost("/endpoints", CreateAsync).WithName("CreateEndpoint").WithSummary("Register an endpoint; the answer carries its signing secret, shown only once.");
-        v1.MapGet("/endpoints/{id}", GetAsync).WithName("GetEndpoint");
-        v1.MapDelete("/endpoints/{id}", DeleteAsync).WithName("DeleteEndpoint");
-        v1.MapPost("/endpoints/{id}/enable", EnableAsync).WithName("EnableEndpoint").WithSummary("Turn a disabled endpoint back on and release what waited for it.");
-        v1.MapPost("/endpoints/{id}/recover", RecoverAsync).WithName("RecoverEndpoint").WithSummary("Re-attempt every dead-lettered delivery of the endpoint since a time.");
+        v1.MapPost("/endpoints", CreateAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("CreateEndpoint").WithSummary("Register an endpoint; the answer carries its signing secret, shown only once.")
+            .Produces<EndpointView>(StatusCodes.Status201Created).ProducesValidationProblem();
+        v1.MapGet("/endpoints/{id}", GetAsync).RequireScope(ApiScopes.EndpointsRead).WithName("GetEndpoint").WithSummary("An endpoint with its health.")
+            .Produces<EndpointView>();
+        v1.MapDelete("/endpoints/{id}", DeleteAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("DeleteEndpoint").WithSummary("Remove an endpoint; its history stays readable.")
+            .Produces(StatusCodes.Status204NoContent);
+        v1.MapPost("/endpoints/{id}/enable", EnableAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("EnableEndpoint").WithSummary("Turn a disabled endpoint back on and release what waited for it.")
+            .Produces<EndpointView>();
+        v1.MapPost("/endpoints/{id}/recover", RecoverAsync).RequireScope(ApiScopes.DeliveriesWrite).WithName("RecoverEndpoint").WithSummary("Re-attempt every dead-lettered delivery of the endpoint since a time.")
+            .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
     }
 
     private static async Task<IResult> CreateAsync(

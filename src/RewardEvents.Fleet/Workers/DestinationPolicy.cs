@@ -28,6 +28,14 @@ public sealed class DestinationPolicy
 
     public IHostResolver Resolver { get; }
 
+    /// <summary>A CIDR network with no address bits set past its prefix (<c>10.20.0.0/16</c>, not <c>10.20.0.1/16</c>).</summary>
+    public static bool IsValidSubnet(string? cidr)
+    {
+        var slash = cidr?.IndexOf('/', StringComparison.Ordinal) ?? -1;
+        return slash > 0 && IPNetwork.TryParse(cidr, out var network)
+            && IPAddress.TryParse(cidr.AsSpan(0, slash), out var address) && network.BaseAddress.Equals(address);
+    }
+
     /// <summary>Why an address is refused, or null when webhooks may connect to it.</summary>
     public string? Refusal(IPAddress address)
     {

@@ -108,6 +108,19 @@ public sealed class DestinationPolicyTests
         Assert.False(receiver.Pending());
     }
 
+    [Theory]
+    [InlineData("10.20.0.0/16", true)]
+    [InlineData("fd00:1::/64", true)]
+    [InlineData("127.0.0.1/32", true)]
+    [InlineData("10.20.0.1/16", false)]
+    [InlineData("10.20.0.0", false)]
+    [InlineData("10.20.0.0/33", false)]
+    [InlineData("intranet/8", false)]
+    public void Allowed_subnets_must_be_exact_CIDR_networks(string cidr, bool valid)
+    {
+        Assert.Equal(valid, DestinationPolicy.IsValidSubnet(cidr));
+    }
+
     [Fact]
     public void The_handler_follows_no_redirects()
     {
