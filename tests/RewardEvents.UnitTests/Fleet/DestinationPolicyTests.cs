@@ -1,5 +1,9 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using RewardEvents.Fleet;
 using RewardEvents.Fleet.Workers;
@@ -119,6 +123,43 @@ public sealed class DestinationPolicyTests
     public void Allowed_subnets_must_be_exact_CIDR_networks(string cidr, bool valid)
     {
         Assert.Equal(valid, DestinationPolicy.IsValidSubnet(cidr));
+    }
+
+    [Fact]
+    public async Task A_receiver_with_an_untrusted_certificate_fails_the_attempt()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        using var receiver = new TcpListener(IPAddress.Loopback, 0);
+        receiver.Start();
+        var port = ((IPEndPoint)receiver.LocalEndpoint).Port;
+        var handshake = Task.Run(async () =>
+        {
+            using var client = await receiver.AcceptTcpClientAsync(TestContext.Current.CancellationToken);
+            await using var tls = new SslStream(client.GetStream());
+            try
+            {
+                // Under TLS 1.3 the server may finish its side before the client rejects the certificate;
+                // what matters is that no request follows.
+                await tls.AuthenticateAsServerAsync(certificate);
+                return await tls.ReadAsync(new byte[16], TestContext.Current.CancellationToken);
+            }
+            catch (Exception ex) when (ex is AuthenticationException or IOException)
+            {
+                return 0;
+            }
+        });
+
+        using var http = new HttpClient(WebhookHttpHandler.Create(Policy(o => o.AllowPrivateNetworks = true)));
+        var failure = await Assert.ThrowsAsync<HttpRequestException>(
+            () => http.PostAsync(new Uri($"https://127.0.0.1:{port}/hook"), new StringContent("{}"), TestContext.Current.CancellationToken));
+        Assert.Equal(HttpRequestError.SecureConnectionError, failure.HttpRequestError);
+        Assert.IsType<AuthenticationException>(failure.InnerException);
+        Assert.Equal(0, await handshake); // no request bytes reached the receiver
     }
 
     [Fact]
