@@ -18,6 +18,15 @@ public sealed class DeliveryOptions
     /// <summary>Allow endpoints on loopback and private networks (development and tests only).</summary>
     public bool AllowPrivateNetworks { get; set; }
 
+    /// <summary>
+    /// Networks (CIDR, e.g. <c>10.20.0.0/16</c>) allowed as destinations although not public: on-premises
+    /// receivers. Narrower than <see cref="AllowPrivateNetworks"/>, and the only way to reach a metadata address.
+    /// </summary>
+    public IList<string> AllowedSubnets { get; } = [];
+
+    /// <summary>Refuse http endpoint URLs when saved and at send time (on in production settings).</summary>
+    public bool RequireHttps { get; set; }
+
     /// <summary>Delays before each retry, e.g. <c>5s,5m,30m</c>; the first attempt is always immediate.</summary>
     [Required]
     public string RetrySchedule { get; set; } = Workers.RetrySchedule.DefaultText;

@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
@@ -31,9 +32,16 @@ public static class FleetHostExtensions
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations()
             .Validate(o => RetrySchedule.TryParse(o.RetrySchedule, out _, out _),
                 "Delivery:RetrySchedule must be a comma-separated list of delays such as '5s,5m,30m' (units ms, s, m, h, d).")
+            .Validate(o => o.AllowedSubnets.All(DestinationPolicy.IsValidSubnet),
+                "Delivery:AllowedSubnets must be CIDR networks such as '10.20.0.0/16' or 'fd00:1::/64', with no bits set past the prefix.")
             .ValidateOnStart();
-        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section)
+            .Validate(o => o.ApiKeys.All(e => string.IsNullOrWhiteSpace(e) || ConfiguredApiKeys.TryParse(e, out _, out _, out _)),
+                "Security:ApiKeys entries are 'key' (every scope) or 'key|scope,scope' with scopes among " + string.Join(", ", ApiScopes.All) + ".")
+            .ValidateOnStart();
 
+        services.AddSingleton<IHostResolver, DnsHostResolver>();
+        services.AddSingleton<DestinationPolicy>();
         services.AddRewardEventsDatabase(configuration);
         AddSecretProtection(services, configuration);
         // First of all hosted services, ahead even of those the web host registers before us (Data
@@ -56,7 +64,7 @@ public static class FleetHostExtensions
             services.AddScoped<DeliveryProcessor>();
             services.AddScoped<EndpointHealth>();
             services.AddHttpClient<WebhookSender>(c => c.Timeout = Timeout.InfiniteTimeSpan)
-                .ConfigurePrimaryHttpMessageHandler(sp => WebhookHttpHandler.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowPrivateNetworks))
+                .ConfigurePrimaryHttpMessageHandler(sp => WebhookHttpHandler.Create(sp.GetRequiredService<DestinationPolicy>()))
                 .RemoveAllLoggers();
             services.AddHostedService<DeliveryScheduler>();
             if (configuration.GetSection(TransportOptions.Section).Get<TransportOptions>()?.Kind is null or TransportKind.RabbitMq)
@@ -70,7 +78,17 @@ public static class FleetHostExtensions
         {
             EnsureApiKey(builder);
             services.AddProblemDetails();
-            services.AddSingleton<ApiKeyFilter>();
+            services.AddSingleton<ConfiguredApiKeys>();
+            services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+            services.AddSingleton<IAuthorizationHandler, ScopeRequirement>();
+            services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
+            services.AddAuthorizationBuilder().AddPolicy(ScopeRequirement.Policy, p => p
+                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser()
+                .AddRequirements(new ScopeRequirement()));
+            services.AddApiRateLimiting();
+            services.AddApiDocumentation();
             services.ConfigureHttpJsonOptions(o =>
             {
                 o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -89,13 +107,20 @@ public static class FleetHostExtensions
         {
             app.UseExceptionHandler();
             app.UseStatusCodePages();
-            var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
+            // Authentication before the rate limiter, which partitions by key; authorization after it, so
+            // requests with bad keys are limited too.
+            app.UseAuthentication();
+            app.UseRateLimiter();
+            app.UseAuthorization();
+            app.MapApiDocumentation();
+            var v1 = app.MapGroup("/v1").RequireAuthorization(ScopeRequirement.Policy).RequireRateLimiting(ApiRateLimiting.Policy);
             EventsApi.Map(v1);
             EndpointsApi.Map(v1);
             EndpointStatsApi.Map(v1);
             EndpointTestApi.Map(v1);
             SecretRotationApi.Map(v1);
             DeliveriesApi.Map(v1);
+            ApiKeysApi.Map(v1);
         }
 
         return app;
@@ -128,6 +153,7 @@ public static class FleetHostExtensions
     /// </summary>
     private static void EnsureApiKey(WebApplicationBuilder builder)
     {
+        // Keys created through the API live in the database, but a fresh installation needs one to create them with.
         var keys = builder.Configuration.GetSection("Security:ApiKeys").Get<string[]>() ?? [];
         if (keys.Any(k => !string.IsNullOrWhiteSpace(k)))
         {
@@ -140,7 +166,7 @@ public static class FleetHostExtensions
                 ["Security:ApiKeys must hold at least one API key (environment Security__ApiKeys__0)."]);
         }
 
-        var key = "rk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var key = ApiKeySecret.Generate();
         builder.Configuration["Security:ApiKeys:0"] = key;
         Console.WriteLine($"No API key configured; generated one for this run: {key}");
         Console.WriteLine($"Use it as: Authorization: Bearer {key}");

@@ -20,6 +20,7 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     public DbSet<UserSequence> UserSequences => Set<UserSequence>();
     public DbSet<RoutingState> Routings => Set<RoutingState>();
     public DbSet<WorkerInstance> Workers => Set<WorkerInstance>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -109,6 +110,17 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.Id).HasMaxLength(100);
             e.Property(x => x.Partitions).HasMaxLength(1000);
             e.Property(x => x.Version).IsConcurrencyToken();
+        });
+
+        modelBuilder.Entity<ApiKey>(e =>
+        {
+            e.ToTable("api_keys");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(40);
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Hash).HasMaxLength(64);
+            e.Property(x => x.Scopes).HasMaxLength(500);
+            e.HasIndex(x => x.Hash).IsUnique();
         });
     }
 

@@ -14,10 +14,14 @@ internal static class DeliveriesApi
 {
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapGet("/deliveries", ListAsync).WithName("ListDeliveries").WithSummary("Deliveries, newest first, filtered by endpoint, status and time.");
-        v1.MapGet("/deliveries/{id:guid}", GetAsync).WithName("GetDelivery");
-        v1.MapGet("/deliveries/{id:guid}/attempts", AttemptsAsync).WithName("GetDeliveryAttempts");
-        v1.MapPost("/deliveries/{id:guid}/retry", RetryAsync).WithName("RetryDelivery").WithSummary("Attempt a delivery again now.");
+        v1.MapGet("/deliveries", ListAsync).RequireScope(ApiScopes.DeliveriesRead).WithName("ListDeliveries").WithSummary("Deliveries, newest first, filtered by endpoint, status and time.")
+            .Produces<Page<DeliveryView>>().ProducesValidationProblem();
+        v1.MapGet("/deliveries/{id:guid}", GetAsync).RequireScope(ApiScopes.DeliveriesRead).WithName("GetDelivery").WithSummary("One delivery.")
+            .Produces<DeliveryView>();
+        v1.MapGet("/deliveries/{id:guid}/attempts", AttemptsAsync).RequireScope(ApiScopes.DeliveriesRead).WithName("GetDeliveryAttempts").WithSummary("A delivery's attempts, first to last.")
+            .Produces<IReadOnlyList<AttemptView>>();
+        v1.MapPost("/deliveries/{id:guid}/retry", RetryAsync).RequireScope(ApiScopes.DeliveriesWrite).WithName("RetryDelivery").WithSummary("Attempt a delivery again now.")
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> ListAsync(

@@ -13,7 +13,8 @@ internal static class EndpointStatsApi
     private static readonly TimeSpan LongestWindow = TimeSpan.FromDays(7);
 
     public static void Map(RouteGroupBuilder v1) =>
-        v1.MapGet("/endpoints/{id}/stats", GetAsync).WithName("GetEndpointStats")
+        v1.MapGet("/endpoints/{id}/stats", GetAsync).RequireScope(ApiScopes.EndpointsRead).WithName("GetEndpointStats")
+            .Produces<EndpointStats>().ProducesValidationProblem()
             .WithSummary("Attempts, success rate and latency over a window (e.g. 5m, 1h, 24h, 7d), backlog now, dead letters and circuit.");
 
     private static async Task<IResult> GetAsync(string id, string? window, RewardEventsDbContext db, TimeProvider time, CancellationToken cancellationToken)

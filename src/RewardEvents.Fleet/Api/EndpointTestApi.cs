@@ -12,7 +12,8 @@ namespace RewardEvents.Fleet.Api;
 internal static class EndpointTestApi
 {
     public static void Map(RouteGroupBuilder v1) =>
-        v1.MapPost("/endpoints/{id}/test", SendAsync).WithName("SendTestEvent")
+        v1.MapPost("/endpoints/{id}/test", SendAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("SendTestEvent")
+            .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem()
             .WithSummary("Send a sample event of a type to this endpoint only, marked as a test; watch it at /v1/deliveries/{delivery_id}.");
 
     private static async Task<IResult> SendAsync(

@@ -16,17 +16,24 @@ internal static class EndpointsApi
 {
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapPost("/endpoints", CreateAsync).WithName("CreateEndpoint").WithSummary("Register an endpoint; the answer carries its signing secret, shown only once.");
-        v1.MapGet("/endpoints", ListAsync).WithName("ListEndpoints").WithSummary("Endpoints, newest first, optionally only enabled or disabled ones.");
-        v1.MapGet("/endpoints/{id}", GetAsync).WithName("GetEndpoint");
-        v1.MapPatch("/endpoints/{id}", UpdateAsync).WithName("UpdateEndpoint").WithSummary("Change some of an endpoint's settings; null clears an optional one.");
-        v1.MapDelete("/endpoints/{id}", DeleteAsync).WithName("DeleteEndpoint");
-        v1.MapPost("/endpoints/{id}/enable", EnableAsync).WithName("EnableEndpoint").WithSummary("Turn a disabled endpoint back on and release what waited for it.");
-        v1.MapPost("/endpoints/{id}/recover", RecoverAsync).WithName("RecoverEndpoint").WithSummary("Re-attempt every dead-lettered delivery of the endpoint since a time.");
+        v1.MapPost("/endpoints", CreateAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("CreateEndpoint").WithSummary("Register an endpoint; the answer carries its signing secret, shown only once.")
+            .Produces<EndpointView>(StatusCodes.Status201Created).ProducesValidationProblem();
+        v1.MapGet("/endpoints", ListAsync).RequireScope(ApiScopes.EndpointsRead).WithName("ListEndpoints").WithSummary("Endpoints, newest first, optionally only enabled or disabled ones.")
+            .Produces<Page<EndpointView>>();
+        v1.MapGet("/endpoints/{id}", GetAsync).RequireScope(ApiScopes.EndpointsRead).WithName("GetEndpoint").WithSummary("An endpoint with its health.")
+            .Produces<EndpointView>();
+        v1.MapPatch("/endpoints/{id}", UpdateAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("UpdateEndpoint").WithSummary("Change some of an endpoint's settings; null clears an optional one.")
+            .Produces<EndpointView>().ProducesValidationProblem();
+        v1.MapDelete("/endpoints/{id}", DeleteAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("DeleteEndpoint").WithSummary("Remove an endpoint; its history stays readable.")
+            .Produces(StatusCodes.Status204NoContent);
+        v1.MapPost("/endpoints/{id}/enable", EnableAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("EnableEndpoint").WithSummary("Turn a disabled endpoint back on and release what waited for it.")
+            .Produces<EndpointView>();
+        v1.MapPost("/endpoints/{id}/recover", RecoverAsync).RequireScope(ApiScopes.DeliveriesWrite).WithName("RecoverEndpoint").WithSummary("Re-attempt every dead-lettered delivery of the endpoint since a time.")
+            .Produces(StatusCodes.Status202Accepted).ProducesValidationProblem();
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, RewardEventsDbContext db, EndpointSecrets secrets, IOptions<DeliveryOptions> options, TimeProvider time,
+        HttpRequest request, RewardEventsDbContext db, EndpointSecrets secrets, DestinationPolicy destinations, TimeProvider time,
         CancellationToken cancellationToken)
     {
         var (document, error) = await JsonBody.ReadAsync(request, 64 * 1024, cancellationToken);
@@ -44,7 +51,7 @@ internal static class EndpointsApi
                 return Problems.Invalid(errors);
             }
 
-            if (await RefusedDestinationAsync(settings.Url!, options.Value, cancellationToken) is { } refused)
+            if (await RefusedDestinationAsync(settings.Url!, destinations, cancellationToken) is { } refused)
             {
                 return refused;
             }
@@ -82,7 +89,7 @@ internal static class EndpointsApi
     }
 
     private static async Task<IResult> UpdateAsync(
-        string id, HttpRequest request, RewardEventsDbContext db, IOptions<DeliveryOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        string id, HttpRequest request, RewardEventsDbContext db, DestinationPolicy destinations, TimeProvider time, CancellationToken cancellationToken)
     {
         var (document, error) = await JsonBody.ReadAsync(request, 64 * 1024, cancellationToken);
         if (error is not null)
@@ -105,7 +112,7 @@ internal static class EndpointsApi
                 return Problems.Invalid(errors);
             }
 
-            if (settings.Has("url") && await RefusedDestinationAsync(settings.Url!, options.Value, cancellationToken) is { } refused)
+            if (settings.Has("url") && await RefusedDestinationAsync(settings.Url!, destinations, cancellationToken) is { } refused)
             {
                 return refused;
             }
@@ -134,12 +141,10 @@ internal static class EndpointsApi
         }
     }
 
-    private static async Task<IResult?> RefusedDestinationAsync(Uri url, DeliveryOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult?> RefusedDestinationAsync(Uri url, DestinationPolicy destinations, CancellationToken cancellationToken)
     {
-        var refused = await DestinationGuard.CheckAsync(url, options.AllowPrivateNetworks, cancellationToken);
-        return refused is null
-            ? null
-            : Problems.Invalid(new Dictionary<string, string[]> { ["url"] = [$"Endpoints must be on the public internet: {refused}."] });
+        var refused = await destinations.CheckAsync(url, cancellationToken);
+        return refused is null ? null : Problems.Invalid(new Dictionary<string, string[]> { ["url"] = [refused] });
     }
 
     private static async Task<IResult> GetAsync(string id, RewardEventsDbContext db, TimeProvider time, CancellationToken cancellationToken)

@@ -15,8 +15,10 @@ internal static class EventsApi
 
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapPost("/events", PostAsync).WithName("PostEvent").WithSummary("Ingest an event; 202 once the broker has confirmed it.");
-        v1.MapGet("/events/{eventId}", GetAsync).WithName("GetEvent").WithSummary("An event's routing status and its deliveries.");
+        v1.MapPost("/events", PostAsync).RequireScope(ApiScopes.EventsWrite).WithName("PostEvent").WithSummary("Ingest an event; 202 once the broker has confirmed it.")
+            .Produces<EventAccepted>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        v1.MapGet("/events/{eventId}", GetAsync).RequireScope(ApiScopes.EventsRead).WithName("GetEvent").WithSummary("An event's routing status and its deliveries.")
+            .Produces<EventStatus>();
     }
 
     private static async Task<IResult> PostAsync(HttpRequest request, IPublishEndpoint publisher, CancellationToken cancellationToken)

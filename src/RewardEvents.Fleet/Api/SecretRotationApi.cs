@@ -19,7 +19,8 @@ internal static class SecretRotationApi
     private const int MaxKeyBytes = 64;
 
     public static void Map(RouteGroupBuilder v1) =>
-        v1.MapPost("/endpoints/{id}/secret/rotate", RotateAsync).WithName("RotateEndpointSecret")
+        v1.MapPost("/endpoints/{id}/secret/rotate", RotateAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("RotateEndpointSecret")
+            .Produces<SecretRotated>().ProducesValidationProblem()
             .WithSummary("Issue a new signing secret (or set the one given); the previous one also signs until the grace period ends.");
 
     private static async Task<IResult> RotateAsync(

@@ -32,6 +32,7 @@ public static class FleetRun
             ["ConnectionStrings__RewardEvents"] = database,
             ["Security__ApiKeys__0"] = ApiKey,
             ["Delivery__AllowPrivateNetworks"] = "true",
+            ["Delivery__RequireHttps"] = "false", // the local receiver speaks plain http; the hosts run with production settings
         };
         var logs = Path.Combine(RepoPaths.Root, "artifacts", "bench", "logs", scenario.Name);
         var hosts = new List<HostProcess>();

@@ -14,6 +14,9 @@ public sealed class StartupValidationTests
     [InlineData("Delivery:Partitions", "0", "Partitions")]
     [InlineData("Transport:Kind", "Carrier pigeon", "Transport:Kind")]
     [InlineData("Security:ApiKeys:0", "", "Security:ApiKeys")]
+    [InlineData("Security:ApiKeys:0", "some-key|events:fly", "Security:ApiKeys")]
+    [InlineData("Security:RateLimit:PermitsPerSecond", "0", "PermitsPerSecond")]
+    [InlineData("Delivery:AllowedSubnets:0", "10.0.0.1/8", "Delivery:AllowedSubnets")]
     public async Task A_bad_setting_stops_the_host_with_a_message_naming_it(string key, string value, string named)
     {
         var settings = new Dictionary<string, string?>
