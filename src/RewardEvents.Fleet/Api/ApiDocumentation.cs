@@ -23,7 +23,10 @@ internal static class ApiDocumentation
     private static readonly Dictionary<string, string> RequestExamples = new(StringComparer.Ordinal)
     {
         ["PostEvent"] = """{"event":"reward.redeemed","event_id":"evt_12345","user_id":"user_678","reward_id":"reward_999","amount":500,"currency":"INR","status":"success","timestamp":"2026-05-05T10:00:00Z"}""",
-        ["CreateEndpoint"] = """{"url":"https://hooks.example.com/rewards","event_types":["reward.redeemed"],"ordering":"per-user","retry_schedule":"5s,5m,30m","description":"CRM"}""",
+        ["CreateEndpoint"] = """{"url":"https://hooks.example.com/rewards","event_types":["reward.redeemed"],"ordering":"per-user","retry_schedule":"5s,5m,30m","description":"CRM","trigger":{"all":[{"field":"amount","op":">=","value":1000},{"field":"currency","op":"==","value":"INR"}]},"rate_limit":50,"headers":{"x-tenant":"acme"}}""",
+        ["UpdateEndpoint"] = """{"url":"https://hooks.example.com/rewards/v2","trigger":{"field":"status","op":"in","value":["failed","reversed"]},"rate_limit":null,"enabled":true}""",
+        ["SendTestEvent"] = """{"event_type":"reward.redeemed"}""",
+        ["RotateEndpointSecret"] = """{"grace":"24h"}""",
         ["RecoverEndpoint"] = """{"since":"2026-05-05T10:00:00Z"}""",
         ["CreateApiKey"] = """{"name":"checkout producer","scopes":["events:write"]}""",
     };
