@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Text.Json;
+using RewardEvents.IntegrationTests.Support;
+
+namespace RewardEvents.IntegrationTests.Benchmark;
+
+/// <summary>
+/// The benchmark's tiny <c>--smoke</c> run, so the harness does not rot between real runs. It checks
+/// that the harness works end to end (every delivery arrives, signed, once), not any speed.
+/// </summary>
+public sealed class BenchmarkSmokeTests
+{
+    [Fact]
+    public async Task The_benchmark_smoke_run_delivers_everything_and_writes_its_summary()
+    {
+        var assembly = typeof(BenchmarkSmokeTests).Assembly.Location;
+        var configuration = assembly.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dll = Path.Combine(FleetProcess.RepoRoot(), "tests", "RewardEvents.Benchmarks", "bin", configuration, "net10.0", "RewardEvents.Benchmarks.dll");
+        Assert.True(File.Exists(dll), $"Build the solution first: {dll} is missing.");
+        var summaryFile = Path.Combine(Path.GetTempPath(), $"rewardevents-bench-smoke-{Guid.NewGuid():N}.json");
+
+        var start = new ProcessStartInfo("dotnet", [dll, "--smoke", "--out", summaryFile])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var bench = Process.Start(start) ?? throw new InvalidOperationException("the benchmark did not start");
+        var stdout = bench.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = bench.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMinutes(4));
+        try
+        {
+            await bench.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            bench.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The smoke run did not finish in 4 minutes:\n{Tail(await stdout)}");
+        }
+
+        var output = await stdout + await stderr;
+        Assert.True(bench.ExitCode == 0, $"exit {bench.ExitCode}:\n{Tail(output)}");
+        Assert.Contains("fleet/ceiling ratio:", output, StringComparison.Ordinal);
+
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(summaryFile, TestContext.Current.CancellationToken));
+        File.Delete(summaryFile);
+        var root = summary.RootElement;
+        Assert.True(root.GetProperty("broker").GetProperty("per_second").GetDouble() > 0, "broker ceiling measured");
+        Assert.True(root.GetProperty("http").GetProperty("per_second").GetDouble() > 0, "HTTP ceiling measured");
+        var fleet = root.GetProperty("fleet").EnumerateArray().ToList();
+        Assert.NotEmpty(fleet);
+        Assert.All(fleet, run =>
+        {
+            Assert.True(run.GetProperty("complete").GetBoolean(), $"every delivery arrived: {run}");
+            Assert.Equal(run.GetProperty("expected_deliveries").GetInt32(), run.GetProperty("delivered").GetInt32());
+            Assert.Equal(0, run.GetProperty("rejected").GetInt32()); // the receiver verified every signature
+        });
+        Assert.True(root.GetProperty("fixed_rate").GetProperty("delivered").GetInt32() > 0, "the fixed-rate run delivered");
+        Assert.True(root.GetProperty("fleet_to_ceiling_ratio").GetDouble() > 0, "the ratio is computed");
+    }
+
+    private static string Tail(string text) => text.Length > 4000 ? text[^4000..] : text;
+}
