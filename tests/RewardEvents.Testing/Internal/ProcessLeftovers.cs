@@ -51,7 +51,11 @@ internal static class ProcessLeftovers
             try
             {
                 var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains(marker, StringComparison.Ordinal))
+                // PostgreSQL's backends rename themselves ("postgres: user db ...") but keep the data
+                // directory as their working directory, and they hold the shared memory a new postmaster needs.
+                var workingDirectory = File.ResolveLinkTarget(Path.Combine(dir, "cwd"), returnFinalTarget: false)?.FullName;
+                if (commandLine.Contains(marker, StringComparison.Ordinal)
+                    || (workingDirectory is not null && workingDirectory.StartsWith(marker, StringComparison.Ordinal)))
                 {
                     found.Add(pid);
                 }
