@@ -54,6 +54,10 @@ public static class FleetHostExtensions
             services.AddHostedService(sp => ActivatorUtilities.CreateInstance<FleetTopologyDeclarer>(sp, roles));
             services.AddSingleton<IQueueProbe, RabbitMqQueueProbe>();
             services.AddSingleton<ReceiveEndpointWatchdog>();
+            if ((roles & (FleetRoles.Router | FleetRoles.Worker)) != 0)
+            {
+                services.AddHostedService(sp => sp.GetRequiredService<ReceiveEndpointWatchdog>());
+            }
         }
 
         services.AddFleetMessaging(configuration, roles);

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,19 +18,25 @@ namespace RewardEvents.Fleet.Messaging;
 /// a row it is stopped (abandoned if the stop hangs: it is already out of the bus's collection, and the
 /// broker hands its unacknowledged messages back) and connected afresh.
 /// </para>
+/// <para>
+/// One check loop per process, whoever connected the endpoints (the router, the partition owner, or
+/// both in one host); connecting, disconnecting and reconnecting take turns, so a partition released
+/// by its owner is never brought back by a reconnect that was under way.
+/// </para>
 /// </summary>
 internal sealed partial class ReceiveEndpointWatchdog(
     IReceiveEndpointConnector connector,
     IQueueProbe probe,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
-    ILogger<ReceiveEndpointWatchdog> logger)
+    ILogger<ReceiveEndpointWatchdog> logger) : BackgroundService
 {
     /// <summary>Checks in a row an endpoint may look stuck before it is reconnected.</summary>
     internal const int StuckChecks = 3;
 
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
     private readonly Dictionary<string, Watched> _endpoints = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _turn = new(1, 1);
 
     /// <summary>How many endpoints were found stuck and reconnected since start.</summary>
     public int Reconnections { get; private set; }
@@ -40,12 +47,15 @@ internal sealed partial class ReceiveEndpointWatchdog(
         string queue, bool exclusive, Action<IBusRegistrationContext, IReceiveEndpointConfigurator> configure, TimeSpan readyWait,
         CancellationToken cancellationToken)
     {
-        var progress = new Progress();
-        var handle = connector.ConnectReceiveEndpoint(queue, configure);
-        handle.ReceiveEndpoint.ConnectReceiveObserver(progress);
-        lock (_endpoints)
+        HostReceiveEndpointHandle handle;
+        await _turn.WaitAsync(cancellationToken);
+        try
         {
-            _endpoints[queue] = new Watched(handle, exclusive, configure, progress) { LastProgressAt = time.GetUtcNow() };
+            handle = Connect(queue, exclusive, configure);
+        }
+        finally
+        {
+            _turn.Release();
         }
 
         try
@@ -62,15 +72,65 @@ internal sealed partial class ReceiveEndpointWatchdog(
     /// <summary>Stops watching and stops the endpoint, letting in-flight messages finish (within a bound).</summary>
     public async Task DisconnectAsync(string queue, CancellationToken cancellationToken)
     {
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            await DisconnectAsync(queue, expected: null, cancellationToken);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _turn.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await CheckAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogCheckFailed(ex);
+            }
+        }
+    }
+
+    private HostReceiveEndpointHandle Connect(string queue, bool exclusive, Action<IBusRegistrationContext, IReceiveEndpointConfigurator> configure)
+    {
+        var progress = new Progress();
+        var handle = connector.ConnectReceiveEndpoint(queue, configure);
+        handle.ReceiveEndpoint.ConnectReceiveObserver(progress);
+        lock (_endpoints)
+        {
+            _endpoints[queue] = new Watched(handle, exclusive, configure, progress) { LastProgressAt = time.GetUtcNow() };
+        }
+
+        return handle;
+    }
+
+    /// <summary>Removes the queue's endpoint (only if it is still <paramref name="expected"/>, when given) and stops it.</summary>
+    /// <returns>Whether an endpoint was removed.</returns>
+    private async Task<bool> DisconnectAsync(string queue, Watched? expected, CancellationToken cancellationToken)
+    {
         Watched? watched;
         lock (_endpoints)
         {
-            _endpoints.Remove(queue, out watched);
-        }
+            if (!_endpoints.TryGetValue(queue, out watched) || (expected is not null && !ReferenceEquals(watched, expected)))
+            {
+                return false;
+            }
 
-        if (watched is null)
-        {
-            return;
+            _endpoints.Remove(queue);
         }
 
         try
@@ -81,10 +141,12 @@ internal sealed partial class ReceiveEndpointWatchdog(
         {
             LogStopAbandoned(queue);
         }
+
+        return true;
     }
 
     /// <summary>Checks every watched endpoint once; reconnects those stuck for <see cref="StuckChecks"/> checks.</summary>
-    public async Task CheckAsync(CancellationToken cancellationToken)
+    private async Task CheckAsync(CancellationToken cancellationToken)
     {
         List<KeyValuePair<string, Watched>> endpoints;
         lock (_endpoints)
@@ -124,10 +186,21 @@ internal sealed partial class ReceiveEndpointWatchdog(
                 continue;
             }
 
-            LogReconnecting(queue, queueState.Consumers, queueState.Ready, unhealthy, (now - watched.LastProgressAt).TotalSeconds);
-            await DisconnectAsync(queue, cancellationToken);
-            await ConnectAsync(queue, watched.Exclusive, watched.Configure, TimeSpan.Zero, cancellationToken);
-            Reconnections++;
+            await _turn.WaitAsync(cancellationToken);
+            try
+            {
+                // Unless its owner let it go meanwhile: then it stays released.
+                if (await DisconnectAsync(queue, watched, cancellationToken))
+                {
+                    LogReconnecting(queue, queueState.Consumers, queueState.Ready, unhealthy, (now - watched.LastProgressAt).TotalSeconds);
+                    Connect(queue, watched.Exclusive, watched.Configure);
+                    Reconnections++;
+                }
+            }
+            finally
+            {
+                _turn.Release();
+            }
         }
     }
 
@@ -180,6 +253,9 @@ internal sealed partial class ReceiveEndpointWatchdog(
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Endpoint {Queue} looks stuck ({Consumers} consumers, {Ready} messages waiting, unhealthy: {Unhealthy}, no progress for {Seconds:F0} s); reconnecting it")]
     private partial void LogReconnecting(string queue, uint consumers, uint ready, bool unhealthy, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the watched receive endpoints failed")]
+    private partial void LogCheckFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping endpoint {Queue} did not finish in time; abandoned")]
     private partial void LogStopAbandoned(string queue);

@@ -15,29 +15,14 @@ namespace RewardEvents.Fleet.Routing;
 internal sealed partial class RouterEndpoint(
     ReceiveEndpointWatchdog watchdog,
     IOptions<DeliveryOptions> options,
-    TimeProvider time,
     ILogger<RouterEndpoint> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Value.HeartbeatInterval;
         if (!await watchdog.ConnectAsync(DeliveryTopology.RouterQueue, exclusive: false,
-                (context, endpoint) => endpoint.ConfigureSaga<RoutingState>(context), interval, stoppingToken))
+                (context, endpoint) => endpoint.ConfigureSaga<RoutingState>(context), options.Value.HeartbeatInterval, stoppingToken))
         {
             LogNotReady();
-        }
-
-        using var timer = new PeriodicTimer(interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await watchdog.CheckAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogCheckFailed(ex);
-            }
         }
     }
 
@@ -49,7 +34,4 @@ internal sealed partial class RouterEndpoint(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The router's endpoint is not ready yet (broker away?); the bus keeps connecting it")]
     private partial void LogNotReady();
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the router's endpoint failed")]
-    private partial void LogCheckFailed(Exception exception);
 }

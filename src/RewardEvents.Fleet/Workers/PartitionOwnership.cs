@@ -18,8 +18,8 @@ namespace RewardEvents.Fleet.Workers;
 /// or two and connects or stops the matching receive endpoints. During a handover both may be
 /// subscribed for a moment; single active consumer keeps one active, and the database's ordering
 /// guard keeps order whatever the broker does.
-/// Each heartbeat also has the <see cref="ReceiveEndpointWatchdog"/> check the held partitions and
-/// reconnect one that stopped consuming.
+/// The partitions are connected through the <see cref="ReceiveEndpointWatchdog"/>, which reconnects
+/// one that stops consuming.
 /// </summary>
 internal sealed partial class PartitionOwnership(
     IServiceScopeFactory scopes,
@@ -109,8 +109,6 @@ internal sealed partial class PartitionOwnership(
         {
             await AcquireAsync(partition, cancellationToken);
         }
-
-        await watchdog.CheckAsync(cancellationToken);
 
         var summary = string.Join(',', mine.Order().Select(p => p.ToString(CultureInfo.InvariantCulture)));
         await db.Workers.Where(w => w.Id == worker.Id)
