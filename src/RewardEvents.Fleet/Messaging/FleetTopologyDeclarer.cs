@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using RewardEvents.Contracts;
 
 namespace RewardEvents.Fleet.Messaging;
@@ -101,12 +100,7 @@ internal sealed partial class FleetTopologyDeclarer(
 
     private async Task<bool> TryUntilDeclaredAsync(CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory
-        {
-            Uri = new Uri(configuration.GetConnectionString("RabbitMq")!),
-            ClientProvidedName = "rewardevents-topology",
-            AutomaticRecoveryEnabled = false,
-        };
+        var factory = BrokerConnection.Factory(configuration, "rewardevents-topology");
         var delay = TimeSpan.FromMilliseconds(500);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -123,8 +117,7 @@ internal sealed partial class FleetTopologyDeclarer(
                 LogDeclared(roles);
                 return true;
             }
-            catch (Exception ex) when (ex is RabbitMQClientException or OperationInterruptedException or IOException
-                                           or System.Net.Sockets.SocketException or TimeoutException)
+            catch (Exception ex) when (BrokerConnection.IsUnavailable(ex))
             {
                 LogRetrying(ex.Message);
             }

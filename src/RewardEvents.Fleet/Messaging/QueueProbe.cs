@@ -34,13 +34,8 @@ internal sealed partial class RabbitMqQueueProbe(IConfiguration configuration, I
             if (_connection is not { IsOpen: true })
             {
                 await CloseAsync();
-                var factory = new ConnectionFactory
-                {
-                    Uri = new Uri(configuration.GetConnectionString("RabbitMq")!),
-                    ClientProvidedName = "rewardevents-queue-probe",
-                    AutomaticRecoveryEnabled = false,
-                    RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-                };
+                var factory = BrokerConnection.Factory(configuration, "rewardevents-queue-probe");
+                factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(5);
                 _connection = await factory.CreateConnectionAsync(cancellationToken);
             }
 
@@ -52,8 +47,7 @@ internal sealed partial class RabbitMqQueueProbe(IConfiguration configuration, I
             var declared = await _channel.QueueDeclarePassiveAsync(queue, cancellationToken);
             return new QueueState(declared.ConsumerCount, declared.MessageCount);
         }
-        catch (Exception ex) when (ex is RabbitMQClientException or OperationInterruptedException or IOException or TimeoutException
-                                       or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (BrokerConnection.IsUnavailable(ex))
         {
             LogProbeFailed(queue, ex.Message);
             return null;
