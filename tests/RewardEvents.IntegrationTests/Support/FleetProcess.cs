@@ -88,14 +88,7 @@ public sealed class FleetProcess : IAsyncDisposable
     /// host is still shutting down.)
     /// </summary>
     public Task WaitForExitAsync(TimeSpan timeout) =>
-        Eventually.UntilAsync(async () =>
-        {
-            using var pgrep = Process.Start(new ProcessStartInfo("pgrep", ["-f", _marker]) { RedirectStandardOutput = true })
-                ?? throw new InvalidOperationException("pgrep did not start");
-            await pgrep.StandardOutput.ReadToEndAsync();
-            await pgrep.WaitForExitAsync();
-            return pgrep.ExitCode == 1; // 1: no process matched
-        }, timeout, "the host process exits");
+        Eventually.UntilAsync(() => Task.FromResult(!ProcessLeftovers.AnyAlive(_marker)), timeout, "the host process exits");
 
     public async ValueTask DisposeAsync()
     {

@@ -38,6 +38,9 @@ internal static class ProcessLeftovers
         }
     }
 
+    /// <summary>Whether any process still carries <paramref name="marker"/> (see <see cref="WaitUntilGoneAsync"/>).</summary>
+    public static bool AnyAlive(string marker) => Find(marker).Count > 0;
+
     private static List<int> Find(string marker)
     {
         var found = new List<int>();
