@@ -14,17 +14,11 @@ namespace RewardEvents.IntegrationTests.Observability;
 public sealed class OtlpExportTests(RabbitMqBroker broker, PostgresServer postgres) : IAsyncLifetime
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), "rewardevents-otlp-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly OwnedResources _owned = new();
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
 
     [Fact]
     public async Task One_trace_from_ingest_through_router_and_worker_is_exported_by_each_host_with_its_service_name()
@@ -89,9 +83,5 @@ public sealed class OtlpExportTests(RabbitMqBroker broker, PostgresServer postgr
     }
 
     private T Own<T>(T value)
-        where T : IAsyncDisposable
-    {
-        _owned.Add(value);
-        return value;
-    }
+        where T : IAsyncDisposable => _owned.Own(value);
 }

@@ -21,16 +21,13 @@ public sealed class PerUserOrderingTests(RabbitMqBroker broker, PostgresServer p
     private const int Users = 200;
     private const int EventsPerUser = 20;
     private readonly string _work = Path.Combine(Path.GetTempPath(), "rewardevents-ordering-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly OwnedResources _owned = new();
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
+        await _owned.DisposeAsync();
 
         try
         {
@@ -98,7 +95,7 @@ public sealed class PerUserOrderingTests(RabbitMqBroker broker, PostgresServer p
 
         var producer = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(vhost.AmqpUri)));
         await producer.StartAsync(TestContext.Current.CancellationToken);
-        _owned.Add(new AsyncDisposer(() => producer.StopAsync()));
+        _owned.OnDispose(() => producer.StopAsync());
 
         var run = Guid.NewGuid().ToString("N")[..6];
         var total = Users * EventsPerUser * endpoints.Length;
@@ -176,21 +173,9 @@ public sealed class PerUserOrderingTests(RabbitMqBroker broker, PostgresServer p
 
     private FleetProcess StartWorker(Dictionary<string, string?> settings)
     {
-        var worker = FleetProcess.Start("Worker", settings, _work);
-        _owned.Add(worker);
-        return worker;
+        return _owned.Own(FleetProcess.Start("Worker", settings, _work));
     }
 
     private async Task<T> Own<T>(Task<T> start)
-        where T : IAsyncDisposable
-    {
-        var value = await start;
-        _owned.Add(value);
-        return value;
-    }
-
-    private sealed class AsyncDisposer(Func<Task> dispose) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync() => await dispose();
-    }
+        where T : IAsyncDisposable => _owned.Own(await start);
 }

@@ -28,15 +28,7 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
     [Fact]
     public async Task Fleet_on_rabbitmq_and_postgres_delivers_every_subscribed_event_signed_and_in_per_user_order()
     {
-        var vhost = await broker.CreateVirtualHostAsync("fleet");
-        var database = await postgres.CreateDatabaseAsync("fleet");
-        var settings = new Dictionary<string, string?>
-        {
-            ["Transport:Kind"] = "RabbitMq",
-            ["ConnectionStrings:RabbitMq"] = vhost.AmqpUri,
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:RewardEvents"] = database,
-        };
+        var (vhost, settings) = await FleetSettingsAsync("fleet");
 
         // The Api migrates first; the others then start against the migrated database.
         await using var api = await FleetHost.StartAsync(FleetRoles.Api, settings);
@@ -54,15 +46,7 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
     [Fact]
     public async Task An_event_accepted_before_the_router_ever_started_is_routed_once_it_starts()
     {
-        var vhost = await broker.CreateVirtualHostAsync("router-late");
-        var database = await postgres.CreateDatabaseAsync("router-late");
-        var settings = new Dictionary<string, string?>
-        {
-            ["Transport:Kind"] = "RabbitMq",
-            ["ConnectionStrings:RabbitMq"] = vhost.AmqpUri,
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:RewardEvents"] = database,
-        };
+        var (_, settings) = await FleetSettingsAsync("router-late");
 
         // A fresh broker: only the Api has run, no router or worker has ever consumed.
         await using var api = await FleetHost.StartAsync(FleetRoles.Api, settings);
@@ -84,6 +68,20 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
         var delivered = await Eventually.UntilAsync(
             () => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(30), "the early event is delivered");
         Assert.Equal("evt_before_router", delivered.EventId);
+    }
+
+    /// <summary>A virtual host and a database of the test's own, and the settings that point a host at them.</summary>
+    private async Task<(RabbitMqVirtualHost VirtualHost, Dictionary<string, string?> Settings)> FleetSettingsAsync(string name)
+    {
+        var vhost = await broker.CreateVirtualHostAsync(name);
+        var database = await postgres.CreateDatabaseAsync(name);
+        return (vhost, new Dictionary<string, string?>
+        {
+            ["Transport:Kind"] = "RabbitMq",
+            ["ConnectionStrings:RabbitMq"] = vhost.AmqpUri,
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = database,
+        });
     }
 
     /// <summary>Odd events come from a .NET producer publishing the contract; even ones over HTTP.</summary>

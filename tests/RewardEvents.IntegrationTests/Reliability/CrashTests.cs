@@ -20,17 +20,11 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
 {
     private const int Events = 400;
     private readonly string _work = Path.Combine(Path.GetTempPath(), "rewardevents-crash-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly OwnedResources _owned = new();
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
 
     [Fact]
     public async Task A_worker_killed_mid_load_and_restarted_loses_nothing() =>
@@ -93,7 +87,7 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
         // watchdog once messages have waited StalledEndpointTimeout (45 s) without progress.
         var own = new RabbitMqBroker();
         await own.InitializeAsync();
-        _owned.Add(own);
+        _owned.Own(own);
         await RunAsync((_, _) => own.RestartAsync(), own, postgres);
     }
 
@@ -103,7 +97,7 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
         Assert.SkipUnless(postgres.CanRestart, "the database server was not started by the tests, so they cannot restart it");
         var own = new PostgresServer();
         await own.InitializeAsync();
-        _owned.Add(own);
+        _owned.Own(own);
         await RunAsync((_, _) => own.RestartAsync(), broker, own);
     }
 
@@ -143,7 +137,7 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
 
         var producer = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(vhost.AmqpUri)));
         await producer.StartAsync(TestContext.Current.CancellationToken);
-        _owned.Add(new Disposer(() => producer.StopAsync()));
+        _owned.OnDispose(() => producer.StopAsync());
 
         var run = Guid.NewGuid().ToString("N")[..6];
         var ids = Enumerable.Range(0, Events).Select(i => $"evt_{run}_{i:000}").ToList();
@@ -215,14 +209,5 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
     }
 
     private T Own<T>(T value)
-        where T : IAsyncDisposable
-    {
-        _owned.Add(value);
-        return value;
-    }
-
-    private sealed class Disposer(Func<Task> dispose) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync() => await dispose();
-    }
+        where T : IAsyncDisposable => _owned.Own(value);
 }
