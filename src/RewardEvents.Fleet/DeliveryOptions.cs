@@ -43,6 +43,10 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DispatchGrace { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often a router marks routed events whose deliveries are all final as completed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan CompletionInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often a worker looks for due retries and stalled deliveries.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);

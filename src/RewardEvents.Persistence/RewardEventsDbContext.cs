@@ -94,6 +94,7 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
         {
             e.ToTable("routings");
             e.Property(x => x.CurrentState).HasMaxLength(40);
+            e.HasIndex(x => x.CurrentState); // the completion sweep looks for Delivering sagas
             e.Property(x => x.EventId).HasMaxLength(200);
             e.Property(x => x.EventType).HasMaxLength(100);
             e.Property(x => x.UserId).HasMaxLength(200);

@@ -35,7 +35,6 @@ internal static class FleetMessaging
 
         services.AddScoped(typeof(RouteEventActivity<>));
         services.AddScoped(typeof(RedispatchPendingActivity<>));
-        services.AddScoped(typeof(CountFinalDeliveriesActivity<>));
 
         services.AddMassTransit(x =>
         {
@@ -76,6 +75,11 @@ internal static class FleetMessaging
                 });
             }
         });
+
+        if (roles.HasFlag(FleetRoles.Router))
+        {
+            services.AddHostedService<RoutingCompletion>();
+        }
 
         if (roles.HasFlag(FleetRoles.Router) && transport.Kind == TransportKind.RabbitMq)
         {

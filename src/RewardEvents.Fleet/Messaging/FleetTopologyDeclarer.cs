@@ -62,8 +62,14 @@ internal sealed partial class FleetTopologyDeclarer(
     private static readonly Type[] RouterInputs =
     [
         typeof(RewardRedeemed), typeof(RewardRedemptionFailed), typeof(RewardRedemptionReversed),
-        typeof(FleetEventRaised), typeof(WebhookDelivered), typeof(WebhookDeliveryDeadLettered), typeof(TestWebhookRequested),
+        typeof(FleetEventRaised), typeof(TestWebhookRequested),
     ];
+
+    /// <summary>
+    /// Outcome messages the router consumed before completion moved to <see cref="Routing.RoutingCompletion"/>;
+    /// a broker that still binds them to the router's queue would fill it with messages nobody takes.
+    /// </summary>
+    private static readonly Type[] FormerRouterInputs = [typeof(WebhookDelivered), typeof(WebhookDeliveryDeadLettered)];
 
     /// <summary>The router's queue and its bindings; idempotent.</summary>
     internal static async Task DeclareRouterQueueAsync(IChannel channel, CancellationToken cancellationToken)
@@ -78,6 +84,14 @@ internal sealed partial class FleetTopologyDeclarer(
             var exchange = $"{type.Namespace}:{type.Name}";
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
             await channel.ExchangeBindAsync(Queue, exchange, "", cancellationToken: cancellationToken);
+        }
+
+        foreach (var type in FormerRouterInputs)
+        {
+            // Declared first because unbinding from a missing exchange is a channel error; a no-op otherwise.
+            var exchange = $"{type.Namespace}:{type.Name}";
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.ExchangeUnbindAsync(Queue, exchange, "", cancellationToken: cancellationToken);
         }
     }
 

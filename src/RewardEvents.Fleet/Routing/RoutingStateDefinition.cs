@@ -33,7 +33,7 @@ public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
         });
         endpointConfigurator.UseInMemoryOutbox(context);
 
-        // Messages for one event (its duplicates and the outcome of each of its deliveries) go one at a
+        // Messages for one event (it and its duplicates) go one at a
         // time within this router: without this they race on the saga row's version and burn retries.
         ArgumentNullException.ThrowIfNull(sagaConfigurator);
         var partitioner = endpointConfigurator.CreatePartitioner(ConcurrentMessageLimit ?? 32);
@@ -42,7 +42,5 @@ public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
         sagaConfigurator.Message<RewardRedemptionReversed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
         sagaConfigurator.Message<FleetEventRaised>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
         sagaConfigurator.Message<TestWebhookRequested>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
-        sagaConfigurator.Message<WebhookDelivered>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
-        sagaConfigurator.Message<WebhookDeliveryDeadLettered>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
     }
 }

@@ -6,7 +6,8 @@ namespace RewardEvents.Fleet.Routing;
 
 /// <summary>
 /// One saga per event, correlated by a GUID derived from the event id: routes it to the matching
-/// endpoints, then follows each delivery to a final state, and completes when all are final.
+/// endpoints and stays Delivering until every delivery is final; <see cref="RoutingCompletion"/>
+/// then moves it to Completed, in bulk, from the deliveries table (not from outcome messages).
 /// </summary>
 public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
 {
@@ -19,16 +20,6 @@ public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
         Event(() => RedemptionReversed, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
         Event(() => FleetEvent, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
         Event(() => TestRequested, e => e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId)));
-        Event(() => Delivered, e =>
-        {
-            e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId));
-            e.OnMissingInstance(m => m.Discard());
-        });
-        Event(() => DeadLettered, e =>
-        {
-            e.CorrelateById(c => EventIdentity.IdFor(c.Message.EventId));
-            e.OnMissingInstance(m => m.Discard());
-        });
 
         Initially(Route(When(Redeemed)), Route(When(RedemptionFailed)), Route(When(RedemptionReversed)), Route(When(FleetEvent)), Route(When(TestRequested)));
 
@@ -38,9 +29,6 @@ public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
             When(RedemptionReversed).Activity(x => x.OfType<RedispatchPendingActivity<RewardRedemptionReversed>>()),
             When(FleetEvent).Activity(x => x.OfType<RedispatchPendingActivity<FleetEventRaised>>()),
             When(TestRequested).Activity(x => x.OfType<RedispatchPendingActivity<TestWebhookRequested>>()));
-
-        During(Delivering, Track(When(Delivered)), Track(When(DeadLettered)));
-        During(Completed, Ignore(Delivered), Ignore(DeadLettered));
     }
 
     public State Delivering { get; private set; } = null!;
@@ -51,8 +39,6 @@ public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
     public Event<RewardRedemptionReversed> RedemptionReversed { get; private set; } = null!;
     public Event<FleetEventRaised> FleetEvent { get; private set; } = null!;
     public Event<TestWebhookRequested> TestRequested { get; private set; } = null!;
-    public Event<WebhookDelivered> Delivered { get; private set; } = null!;
-    public Event<WebhookDeliveryDeadLettered> DeadLettered { get; private set; } = null!;
 
     private EventActivityBinder<RoutingState, T> Route<T>(EventActivityBinder<RoutingState, T> binder)
         where T : class =>
@@ -62,9 +48,4 @@ public sealed class RoutingStateMachine : MassTransitStateMachine<RoutingState>
                 none => none.Then(c => c.Saga.CompletedAt = c.Saga.ReceivedAt).TransitionTo(Completed),
                 some => some.TransitionTo(Delivering));
 
-    private EventActivityBinder<RoutingState, T> Track<T>(EventActivityBinder<RoutingState, T> binder)
-        where T : class =>
-        binder
-            .Activity(x => x.OfType<CountFinalDeliveriesActivity<T>>())
-            .If(c => c.Saga.CompletedAt is not null, done => done.TransitionTo(Completed));
 }

@@ -264,6 +264,8 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
                     b.HasKey("CorrelationId");
 
+                    b.HasIndex("CurrentState");
+
                     b.HasIndex("EventId")
                         .IsUnique();
 

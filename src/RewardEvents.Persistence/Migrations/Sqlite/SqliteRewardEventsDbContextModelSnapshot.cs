@@ -255,6 +255,8 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
 
                     b.HasKey("CorrelationId");
 
+                    b.HasIndex("CurrentState");
+
                     b.HasIndex("EventId")
                         .IsUnique();
 
