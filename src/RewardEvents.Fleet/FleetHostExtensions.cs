@@ -60,6 +60,15 @@ public static class FleetHostExtensions
             }
         }
 
+        if (roles.HasFlag(FleetRoles.Worker))
+        {
+            // Registered ahead of the bus, so it stops after it: consumers still finishing wait on it.
+            services.AddSingleton<DeliveredWriter>();
+            services.AddHostedService(sp => sp.GetRequiredService<DeliveredWriter>());
+            services.AddSingleton<FirstAttemptClaims>();
+            services.AddHostedService(sp => sp.GetRequiredService<FirstAttemptClaims>());
+        }
+
         services.AddFleetMessaging(configuration, roles);
 
         if (roles.HasFlag(FleetRoles.Worker))

@@ -18,6 +18,8 @@ internal sealed partial class DeliveryProcessor(
     RewardEventsDbContext db,
     WebhookSender sender,
     IDeliveryDispatcher dispatcher,
+    FirstAttemptClaims claims,
+    DeliveredWriter deliveredWriter,
     EndpointHealth health,
     EndpointSecrets secrets,
     IOptions<DeliveryOptions> options,
@@ -35,20 +37,19 @@ internal sealed partial class DeliveryProcessor(
     public async Task ProcessAsync(DeliverWebhook command, ConsumeContext context)
     {
         var cancellationToken = context.CancellationToken;
-        // The delivery, its endpoint and the event's payload in one round trip (left joins: each may be missing).
-        var loaded = await (
-                from d in db.Deliveries.AsNoTracking()
-                where d.Id == command.DeliveryId
-                join e in db.Endpoints.AsNoTracking() on d.EndpointId equals e.Id into endpoints
-                from e in endpoints.DefaultIfEmpty()
-                join r in db.Routings.AsNoTracking() on d.RoutingId equals r.CorrelationId into routings
-                from r in routings.DefaultIfEmpty()
-                select new { Delivery = d, Endpoint = e, Payload = r == null ? null : r.Payload })
-            .FirstOrDefaultAsync(cancellationToken);
+        // Read with the deliveries of other messages in flight, and claimed at once if nothing stands in the way.
+        var loaded = await claims.LoadAsync(command.DeliveryId, cancellationToken);
         var delivery = loaded?.Delivery;
         if (delivery is null)
         {
             LogUnknownDelivery(command.DeliveryId);
+            return;
+        }
+
+        if (loaded!.Claimed)
+        {
+            delivery.AttemptCount--; // the attempt about to be made is the one the claim counted
+            await AttemptAsync(delivery, loaded.Endpoint!, loaded.Payload, shortCircuit: false, context);
             return;
         }
 
@@ -65,7 +66,7 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
-        var endpoint = loaded!.Endpoint;
+        var endpoint = loaded.Endpoint;
         if (endpoint is null || endpoint.DeletedAt is not null)
         {
             await FinishAsync(delivery, DeliveryStatus.DeadLettered, null, "endpoint_deleted", context);
@@ -79,7 +80,31 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
-        if (endpoint.Ordering == EndpointOrdering.PerUser && await IsBlockedAsync(delivery, cancellationToken))
+        var ordered = endpoint.Ordering == EndpointOrdering.PerUser;
+        if (ordered && endpoint.RateLimit is null && endpoint.CircuitOpenUntil is null)
+        {
+            // The common case in one round trip: claimed unless an earlier delivery is unfinished.
+            if (await ClaimAsync(delivery, unblockedOnly: true, cancellationToken))
+            {
+                await LostAttempts.RecordAsync(db, delivery, _options, Now, cancellationToken);
+                await AttemptAsync(delivery, endpoint, loaded.Payload, shortCircuit: false, context);
+                return;
+            }
+
+            if (!await IsBlockedAsync(delivery, cancellationToken))
+            {
+                return; // not blocked, so somebody else claimed it (a duplicate message, or another worker)
+            }
+
+            ordered = false; // blocked: parked just below, and the blocking checked once more
+            await ParkAsync(delivery, Now + ParkRecheck, cancellationToken);
+            if (await IsBlockedAsync(delivery, cancellationToken))
+            {
+                return;
+            }
+        }
+
+        if (ordered && await IsBlockedAsync(delivery, cancellationToken))
         {
             await ParkAsync(delivery, Now + ParkRecheck, cancellationToken);
             // Look again after parking: if the predecessor finished meanwhile, its release may have missed us.
@@ -101,7 +126,7 @@ internal sealed partial class DeliveryProcessor(
         var shortCircuit = !delivery.ManualRetry && endpoint.CircuitOpenUntil is not null
             && !await health.TryTakeProbeAsync(endpoint, Now, cancellationToken);
 
-        if (!await ClaimAsync(delivery, cancellationToken))
+        if (!await ClaimAsync(delivery, unblockedOnly: false, cancellationToken))
         {
             return;
         }
@@ -162,15 +187,23 @@ internal sealed partial class DeliveryProcessor(
                 || d.Status == DeliveryStatus.Retrying))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Waiting).SetProperty(d => d.NextAttemptAt, recheckAt), cancellationToken);
 
-    private async Task<bool> ClaimAsync(Delivery delivery, CancellationToken cancellationToken)
+    /// <summary>Takes the delivery for one attempt; with <paramref name="unblockedOnly"/>, only if no earlier one of its user is unfinished.</summary>
+    private async Task<bool> ClaimAsync(Delivery delivery, bool unblockedOnly, CancellationToken cancellationToken)
     {
         var now = Now;
         var leaseUntil = now + _options.RequestTimeout + _options.LeaseMargin;
-        var claimed = await db.Deliveries
+        var claimable = db.Deliveries
             .Where(d => d.Id == delivery.Id && d.AttemptCount == delivery.AttemptCount
                 && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting
                     || (d.Status == DeliveryStatus.Retrying && (d.ManualRetry || d.NextAttemptAt <= now))
-                    || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now)))
+                    || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now)));
+        if (unblockedOnly)
+        {
+            claimable = claimable.Where(d => !db.Deliveries.Any(p => p.EndpointId == d.EndpointId && p.UserId == d.UserId
+                && p.Sequence < d.Sequence && p.Status != DeliveryStatus.Delivered && p.Status != DeliveryStatus.DeadLettered));
+        }
+
+        var claimed = await claimable
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, DeliveryStatus.InFlight)
                 .SetProperty(d => d.LeaseUntil, leaseUntil)
@@ -199,7 +232,7 @@ internal sealed partial class DeliveryProcessor(
                 endpoint.Url, delivery.WebhookId, System.Text.Encoding.UTF8.GetBytes(payload), signer, HeadersFor(endpoint, delivery), cancellationToken);
         }
 
-        db.Attempts.Add(new Attempt
+        var attempt = new Attempt
         {
             DeliveryId = delivery.Id,
             Number = number,
@@ -210,18 +243,33 @@ internal sealed partial class DeliveryProcessor(
             ResponseBody = result.ResponseBody,
             Succeeded = result.Succeeded,
             WorkerId = worker.Id,
-        });
-        await db.SaveChangesAsync(cancellationToken);
+        };
         delivery.AttemptCount = number;
         RecordAttempt(activity, delivery, result);
 
         if (result.Succeeded)
         {
             await health.RecordSuccessAsync(endpoint, Now, context, cancellationToken);
-            await FinishAsync(delivery, DeliveryStatus.Delivered, result.StatusCode, null, context);
-            FleetTelemetry.DeliveryLatency.Record((Now - delivery.CreatedAt).TotalMilliseconds);
+            var outcome = await deliveredWriter.WriteAsync(attempt, delivery, result.StatusCode, Now, cancellationToken);
+            if (outcome.Finished)
+            {
+                delivery.Status = DeliveryStatus.Delivered;
+                delivery.FinalAt = outcome.FinalAt;
+                AnnounceFinished(delivery, null);
+                await PublishOutcomeAsync(delivery, context);
+                FleetTelemetry.DeliveryLatency.Record((Now - delivery.CreatedAt).TotalMilliseconds);
+            }
+
+            if (outcome.WaitingSuccessor is { } successor)
+            {
+                await dispatcher.DispatchAsync(context, DeliveryCommands.For(successor), cancellationToken);
+            }
+
             return;
         }
+
+        db.Attempts.Add(attempt);
+        await db.SaveChangesAsync(cancellationToken);
 
         if (!shortCircuit)
         {
@@ -333,25 +381,32 @@ internal sealed partial class DeliveryProcessor(
         delivery.Status = status;
         delivery.FinalAt = now;
         delivery.LastError = error;
-        var endpointTag = new KeyValuePair<string, object?>("endpoint_id", delivery.EndpointId);
-        (status == DeliveryStatus.Delivered ? FleetTelemetry.Delivered : FleetTelemetry.DeadLettered).Add(1, endpointTag);
-        if (status == DeliveryStatus.DeadLettered)
-        {
-            LogDeadLettered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount, error);
+        AnnounceFinished(delivery, error);
+        if (status == DeliveryStatus.DeadLettered
             // Operational events about operational deliveries would feed on themselves; stop at one level.
             // A test event's failure is the caller's to watch, not the subscribers' news.
-            if (!Routing.EventTypes.IsOperational(delivery.EventType) && !delivery.Test)
-            {
-                await OperationalEvents.PublishDeadLetteredAsync(context, delivery, error ?? "unknown", cancellationToken);
-            }
-        }
-        else
+            && !Routing.EventTypes.IsOperational(delivery.EventType) && !delivery.Test)
         {
-            LogDelivered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount);
+            await OperationalEvents.PublishDeadLetteredAsync(context, delivery, error ?? "unknown", cancellationToken);
         }
 
         await PublishOutcomeAsync(delivery, context);
         await ReleaseSuccessorAsync(delivery, context, cancellationToken);
+    }
+
+    private void AnnounceFinished(Delivery delivery, string? error)
+    {
+        var endpointTag = new KeyValuePair<string, object?>("endpoint_id", delivery.EndpointId);
+        if (delivery.Status == DeliveryStatus.Delivered)
+        {
+            FleetTelemetry.Delivered.Add(1, endpointTag);
+            LogDelivered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount);
+        }
+        else
+        {
+            FleetTelemetry.DeadLettered.Add(1, endpointTag);
+            LogDeadLettered(delivery.Id, delivery.EventId, delivery.EndpointId, delivery.AttemptCount, error);
+        }
     }
 
     private static Task PublishOutcomeAsync(Delivery delivery, ConsumeContext context) =>
