@@ -5,9 +5,15 @@ namespace RewardEvents.Benchmarks;
 /// <summary>The command line: sizes of each stage, and which fleet runs make up the matrix.</summary>
 public sealed record BenchOptions
 {
-    public int Events { get; init; } = 400;
+    public int Events { get; init; } = 2000;
 
-    public int Users { get; init; } = 50;
+    public int Users { get; init; } = 200;
+
+    /// <summary>
+    /// Events each fleet run delivers before its clock starts, so the figures are of a fleet that has
+    /// compiled its hot paths and filled its pools, as one that has been up for a while has.
+    /// </summary>
+    public int Warmup { get; init; } = 300;
 
     public int Endpoints { get; init; } = 3;
 
@@ -38,7 +44,7 @@ public sealed record BenchOptions
     public string Out { get; init; } = Path.Combine("artifacts", "bench", "summary.json");
 
     public const string Usage =
-        "usage: bench [--events N] [--users U] [--endpoints E] [--workers W] [--ordering per-user|none]\n"
+        "usage: bench [--events N] [--users U] [--warmup N] [--endpoints E] [--workers W] [--ordering per-user|none]\n"
         + "             [--rate R] [--duration S] [--ceiling-messages N] [--concurrency C] [--smoke] [--micro] [--out file.json]\n"
         + "  default: broker and HTTP ceilings, fleet matrix (per-user, none) x (1, 2 workers), then R events/s for S seconds.\n"
         + "  --smoke: a tiny run for CI. --micro: only the BenchmarkDotNet micro-benchmarks.";
@@ -50,7 +56,7 @@ public sealed record BenchOptions
         var options = smoke
             ? new BenchOptions
             {
-                Smoke = true, Events = 40, Users = 8, Endpoints = 2, Workers = [1], Orderings = ["per-user"],
+                Smoke = true, Events = 40, Users = 8, Warmup = 4, Endpoints = 2, Workers = [1], Orderings = ["per-user"],
                 Rate = 10, Duration = TimeSpan.FromSeconds(4), CeilingMessages = 500, Concurrency = 8,
                 DrainTimeout = TimeSpan.FromSeconds(20),
             }
@@ -63,6 +69,9 @@ public sealed record BenchOptions
             int Number() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
                 ? n
                 : throw new ArgumentException($"{name} needs a positive whole number.\n{Usage}");
+            int WholeNumber() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                ? n
+                : throw new ArgumentException($"{name} needs a whole number.\n{Usage}");
 
             options = name switch
             {
@@ -70,6 +79,7 @@ public sealed record BenchOptions
                 "--micro" => options with { Micro = true },
                 "--events" => options with { Events = Number() },
                 "--users" => options with { Users = Number() },
+                "--warmup" => options with { Warmup = WholeNumber() },
                 "--endpoints" => options with { Endpoints = Number() },
                 "--workers" => options with { Workers = [Number()] },
                 "--ordering" => options with { Orderings = [Ordering(Value())] },

@@ -39,6 +39,10 @@ internal static class FleetMessaging
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // No usage reports to MassTransit's servers from a production host. (Its observer also
+            // enumerated the endpoint list unguarded while the router's endpoint was being connected,
+            // and faulted the bus start: seen once in the benchmark smoke run.)
+            x.DisableUsageTelemetry();
             if (roles.HasFlag(FleetRoles.Router))
             {
                 var saga = x.AddSagaStateMachine<RoutingStateMachine, RoutingState, RoutingStateDefinition>()

@@ -60,8 +60,6 @@ public static class FleetRun
 
             // Let the workers settle which of them owns which partitions before the clock starts.
             await Task.Delay(TimeSpan.FromSeconds(options.Smoke ? 1 : 3));
-            receiver.Reset();
-            var log = receiver.Receipts;
 
             var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(vhost.Host, (ushort)vhost.Port, vhost.VirtualHost, h =>
             {
@@ -75,8 +73,21 @@ public static class FleetRun
 
             int published;
             TimeSpan publishing;
+            ReceiptLog log;
             try
             {
+                if (options.Warmup > 0)
+                {
+                    receiver.Reset();
+                    var warm = await EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout);
+                    if (!await receiver.Receipts.WaitForAsync(warm * scenario.Endpoints, options.DrainTimeout))
+                    {
+                        Console.Error.WriteLine($"  warm-up: {receiver.Receipts.Unique} of {warm * scenario.Endpoints} delivered in time; measuring anyway");
+                    }
+                }
+
+                receiver.Reset();
+                log = receiver.Receipts;
                 var clock = Stopwatch.StartNew();
                 published = scenario.Rate is { } rate
                     ? await EventProducer.PublishPacedAsync(bus, scenario.Users, rate, scenario.Duration ?? options.Duration)
