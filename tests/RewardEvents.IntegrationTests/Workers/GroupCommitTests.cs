@@ -1,0 +1,195 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using RewardEvents.Fleet;
+using RewardEvents.Fleet.Workers;
+using RewardEvents.Persistence;
+using RewardEvents.Testing;
+
+namespace RewardEvents.IntegrationTests.Workers;
+
+/// <summary>
+/// The worker's batched claim and batched "delivered" write, on PostgreSQL: what they may claim, that two
+/// workers racing for the same deliveries never both get one, and what a batch of outcomes records.
+/// </summary>
+public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
+{
+    private static readonly DateTime At = new(2026, 11, 23, 10, 0, 0, DateTimeKind.Utc);
+    private ServiceProvider _services = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("groupcommit");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = connectionString,
+        }).Build();
+        _services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
+        await using var scope = _services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database.MigrateAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    [Fact]
+    public async Task A_batch_claims_only_first_attempts_that_may_go_at_once()
+    {
+        await SeedAsync(
+            Endpoint("ep_plain"), Endpoint("ep_unordered", e => e.Ordering = EndpointOrdering.None), Endpoint("ep_limited", e => e.RateLimit = 5),
+            Endpoint("ep_open", e => e.CircuitOpenUntil = At.AddHours(1)), Endpoint("ep_disabled", e => e.Enabled = false),
+            Endpoint("ep_deleted", e => e.DeletedAt = At));
+        var first = Delivery("ep_plain", "u1", 1);
+        var behindFirst = Delivery("ep_plain", "u1", 2); // its predecessor is not final
+        var otherUser = Delivery("ep_plain", "u2", 1);
+        var unorderedBehind = Delivery("ep_unordered", "u1", 2, predecessorOf: Delivery("ep_unordered", "u1", 1));
+        var limited = Delivery("ep_limited", "u3", 1);
+        var open = Delivery("ep_open", "u3", 1);
+        var disabled = Delivery("ep_disabled", "u3", 1);
+        var deleted = Delivery("ep_deleted", "u3", 1);
+        var retry = Delivery("ep_plain", "u4", 1, d => { d.Status = DeliveryStatus.Retrying; d.AttemptCount = 1; d.NextAttemptAt = At; });
+        var inFlight = Delivery("ep_plain", "u5", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; d.LeaseUntil = DateTime.UtcNow.AddMinutes(5); });
+        var all = new[] { first, behindFirst, otherUser, unorderedBehind, limited, open, disabled, deleted, retry, inFlight };
+        await SeedAsync([.. all, .. all.Select(d => d.Predecessor).OfType<Seeded>()]);
+
+        await using var claims = await StartAsync(new FirstAttemptClaims(
+            _services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<FirstAttemptClaims>.Instance));
+        var unknown = Guid.NewGuid();
+        var ids = all.Select(d => d.Row.Id).Append(first.Row.Id).Append(unknown).ToList(); // a duplicate message and an unknown id
+        var loaded = await Task.WhenAll(ids.Select(id => claims.Service.LoadAsync(id, TestContext.Current.CancellationToken)));
+
+        var claimed = loaded.Where(l => l is { Claimed: true }).Select(l => l!.Delivery.Id).ToList();
+        Assert.Equal(new[] { first.Row.Id, otherUser.Row.Id, unorderedBehind.Row.Id }.Order(), claimed.Order());
+        Assert.Null(loaded[^1]);
+        Assert.All(loaded.Take(all.Length), l => Assert.NotNull(l!.Endpoint));
+        Assert.All(loaded.Take(all.Length), l => Assert.Equal("{\"p\":1}", l!.Payload));
+
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        var rows = await db.Deliveries.AsNoTracking().ToDictionaryAsync(d => d.Id, TestContext.Current.CancellationToken);
+        Assert.All(claimed, id => Assert.Equal((DeliveryStatus.InFlight, 1), (rows[id].Status, rows[id].AttemptCount)));
+        Assert.Equal(DeliveryStatus.Pending, rows[behindFirst.Row.Id].Status);
+        Assert.Equal(DeliveryStatus.Pending, rows[limited.Row.Id].Status);
+        Assert.Equal((DeliveryStatus.Retrying, 1), (rows[retry.Row.Id].Status, rows[retry.Row.Id].AttemptCount));
+        Assert.Equal(1, rows[inFlight.Row.Id].AttemptCount);
+    }
+
+    [Fact]
+    public async Task Two_workers_racing_for_the_same_deliveries_never_both_claim_one()
+    {
+        await SeedAsync(Endpoint("ep_race", e => e.Ordering = EndpointOrdering.None));
+        var deliveries = Enumerable.Range(0, 300).Select(i => Delivery("ep_race", $"u{i}", 1)).ToList();
+        await SeedAsync([.. deliveries]);
+        var factory = _services.GetRequiredService<IServiceScopeFactory>();
+        await using var a = await StartAsync(new FirstAttemptClaims(factory, Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<FirstAttemptClaims>.Instance));
+        await using var b = await StartAsync(new FirstAttemptClaims(factory, Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<FirstAttemptClaims>.Instance));
+
+        var ct = TestContext.Current.CancellationToken;
+        var results = await Task.WhenAll(deliveries.SelectMany(d => new[]
+        {
+            a.Service.LoadAsync(d.Row.Id, ct), b.Service.LoadAsync(d.Row.Id, ct),
+        }));
+
+        var claimsPerDelivery = results.Where(r => r!.Claimed).GroupBy(r => r!.Delivery.Id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(deliveries.Count, claimsPerDelivery.Count); // each one claimed...
+        Assert.All(claimsPerDelivery.Values, n => Assert.Equal(1, n)); // ...by exactly one of the two
+    }
+
+    [Fact]
+    public async Task A_batch_of_successes_records_attempts_finishes_deliveries_and_finds_parked_successors()
+    {
+        await SeedAsync(Endpoint("ep_w"));
+        var done = Delivery("ep_w", "u1", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
+        var parked = Delivery("ep_w", "u1", 2, d => d.Status = DeliveryStatus.Waiting);
+        var alone = Delivery("ep_w", "u2", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
+        var alreadyFinal = Delivery("ep_w", "u3", 1, d => { d.Status = DeliveryStatus.DeadLettered; d.AttemptCount = 9; d.FinalAt = At; });
+        await SeedAsync(done, parked, alone, alreadyFinal);
+
+        await using var writer = await StartAsync(new DeliveredWriter(_services.GetRequiredService<IServiceScopeFactory>(), NullLogger<DeliveredWriter>.Instance));
+        var ct = TestContext.Current.CancellationToken;
+        var outcomes = await Task.WhenAll(
+            writer.Service.WriteAsync(Attempt(done.Row, 1, 200), done.Row, 200, At.AddSeconds(1), ct),
+            writer.Service.WriteAsync(Attempt(alone.Row, 1, 204), alone.Row, 204, At.AddSeconds(2), ct),
+            writer.Service.WriteAsync(Attempt(alreadyFinal.Row, 10, 200), alreadyFinal.Row, 200, At.AddSeconds(3), ct));
+
+        Assert.Equal([true, true, false], outcomes.Select(o => o.Finished));
+        Assert.Equal(parked.Row.Id, outcomes[0].WaitingSuccessor?.Id);
+        Assert.Null(outcomes[1].WaitingSuccessor);
+
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        var rows = await db.Deliveries.AsNoTracking().ToDictionaryAsync(d => d.Id, ct);
+        Assert.Equal((DeliveryStatus.Delivered, 200), (rows[done.Row.Id].Status, rows[done.Row.Id].LastStatusCode));
+        Assert.Equal((DeliveryStatus.Delivered, 204), (rows[alone.Row.Id].Status, rows[alone.Row.Id].LastStatusCode));
+        Assert.Equal(outcomes[0].FinalAt, rows[done.Row.Id].FinalAt);
+        Assert.Equal((DeliveryStatus.DeadLettered, At), (rows[alreadyFinal.Row.Id].Status, rows[alreadyFinal.Row.Id].FinalAt)); // untouched
+        Assert.Equal(3, await db.Attempts.CountAsync(ct)); // every attempt made is on record, even the late one
+    }
+
+    private static Attempt Attempt(Delivery delivery, int number, int status) => new()
+    {
+        DeliveryId = delivery.Id, Number = number, StartedAt = At, DurationMs = 3, StatusCode = status, Succeeded = true, WorkerId = "test",
+    };
+
+    private async Task<Started<T>> StartAsync<T>(T service)
+        where T : Microsoft.Extensions.Hosting.IHostedService
+    {
+        await service.StartAsync(TestContext.Current.CancellationToken);
+        return new Started<T>(service);
+    }
+
+    private sealed record Started<T>(T Service) : IAsyncDisposable
+        where T : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public async ValueTask DisposeAsync() => await Service.StopAsync(CancellationToken.None);
+    }
+
+    private async Task SeedAsync(params object[] rows)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        foreach (var row in rows)
+        {
+            if (row is Seeded seeded)
+            {
+                db.Add(seeded.Routing);
+                db.Add(seeded.Row);
+            }
+            else
+            {
+                db.Add(row);
+            }
+        }
+
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static WebhookEndpoint Endpoint(string id, Action<WebhookEndpoint>? configure = null)
+    {
+        var endpoint = new WebhookEndpoint { Id = id, Url = $"http://127.0.0.1:9/{id}", Secrets = "whsec_x", CreatedAt = At, EventTypes = "*" };
+        configure?.Invoke(endpoint);
+        return endpoint;
+    }
+
+    private static Seeded Delivery(string endpointId, string userId, long sequence, Action<Delivery>? configure = null, Seeded? predecessorOf = null)
+    {
+        var routing = new RoutingState
+        {
+            CorrelationId = Guid.NewGuid(), CurrentState = "Delivering", EventId = $"evt_{Guid.NewGuid():N}", EventType = "reward.redeemed",
+            UserId = userId, Sequence = sequence, Payload = "{\"p\":1}", DeliveryCount = 1, ReceivedAt = At, Version = 1,
+        };
+        var delivery = new Delivery
+        {
+            Id = Guid.NewGuid(), RoutingId = routing.CorrelationId, EventId = routing.EventId, EventType = routing.EventType,
+            EndpointId = endpointId, UserId = userId, Sequence = sequence, WebhookId = $"msg_{routing.EventId}", Status = DeliveryStatus.Pending,
+            CreatedAt = At,
+        };
+        configure?.Invoke(delivery);
+        return new Seeded(routing, delivery, predecessorOf);
+    }
+
+    /// <summary>A delivery with its routing row; <see cref="Predecessor"/> is an earlier one to seed alongside.</summary>
+    private sealed record Seeded(RoutingState Routing, Delivery Row, Seeded? Predecessor);
+}
