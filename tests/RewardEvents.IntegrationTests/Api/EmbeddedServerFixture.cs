@@ -1,11 +1,20 @@
 using RewardEvents.Fleet;
 using RewardEvents.IntegrationTests.Support;
+using RewardEvents.Testing;
 
 namespace RewardEvents.IntegrationTests.Api;
 
 /// <summary>One embedded server (in-memory transport, SQLite file) shared by a test class.</summary>
 public class EmbeddedServerFixture : IAsyncLifetime
 {
+    /// <summary>The database the server uses; a derived fixture may choose another.</summary>
+    protected virtual Task<IDictionary<string, string?>> DatabaseSettingsAsync() =>
+        Task.FromResult<IDictionary<string, string?>>(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Sqlite",
+            ["ConnectionStrings:RewardEvents"] = $"Data Source={_file}",
+        });
+
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"rewardevents-api-{Guid.NewGuid():N}.db");
 
     public FleetHost Server { get; private set; } = null!;
@@ -15,12 +24,12 @@ public class EmbeddedServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var settings = new Dictionary<string, string?>(Settings)
+        var settings = new Dictionary<string, string?>(Settings) { ["Transport:Kind"] = "InMemory" };
+        foreach (var (key, value) in await DatabaseSettingsAsync())
         {
-            ["Transport:Kind"] = "InMemory",
-            ["Database:Provider"] = "Sqlite",
-            ["ConnectionStrings:RewardEvents"] = $"Data Source={_file}",
-        };
+            settings[key] = value;
+        }
+
         Server = await FleetHost.StartAsync(FleetRoles.All, settings);
     }
 
@@ -33,4 +42,14 @@ public class EmbeddedServerFixture : IAsyncLifetime
             File.Delete(path);
         }
     }
+}
+
+/// <summary>The embedded server on PostgreSQL (a fresh database on the shared local server) instead of SQLite.</summary>
+public sealed class PostgresEmbeddedServerFixture(PostgresServer postgres) : EmbeddedServerFixture
+{
+    protected override async Task<IDictionary<string, string?>> DatabaseSettingsAsync() => new Dictionary<string, string?>
+    {
+        ["Database:Provider"] = "Postgres",
+        ["ConnectionStrings:RewardEvents"] = await postgres.CreateDatabaseAsync("embedded"),
+    };
 }

@@ -7,8 +7,15 @@ using RewardEvents.Testing;
 
 namespace RewardEvents.IntegrationTests.Endpoints;
 
-/// <summary>Listing, updating, triggers and stats of endpoints, on the embedded server with real receivers.</summary>
-public sealed class EndpointManagementTests(EmbeddedServerFixture fixture) : IClassFixture<EmbeddedServerFixture>
+/// <summary>Listing, updating, triggers and stats of endpoints, on the embedded server (SQLite) with real receivers.</summary>
+public sealed class EndpointManagementTests(EmbeddedServerFixture fixture)
+    : EndpointManagementScenarios(fixture), IClassFixture<EmbeddedServerFixture>;
+
+/// <summary>The same on PostgreSQL: the stats' in-database percentiles, PATCH and the rate limit's conditional updates.</summary>
+public sealed class EndpointManagementOnPostgresTests(PostgresEmbeddedServerFixture fixture)
+    : EndpointManagementScenarios(fixture), IClassFixture<PostgresEmbeddedServerFixture>;
+
+public abstract class EndpointManagementScenarios(EmbeddedServerFixture fixture)
 {
     [Fact]
     public async Task Endpoints_are_listed_in_pages_and_filtered_by_enabled()

@@ -6,8 +6,15 @@ using RewardEvents.Testing;
 
 namespace RewardEvents.IntegrationTests.Reliability;
 
-/// <summary>How the fleet treats an endpoint that says it is gone, or asks to be left alone for a while.</summary>
-public sealed class EndpointHealthTests(EmbeddedServerFixture fixture) : IClassFixture<EmbeddedServerFixture>
+/// <summary>How the fleet treats an endpoint that says it is gone, or asks to be left alone for a while (SQLite).</summary>
+public sealed class EndpointHealthTests(EmbeddedServerFixture fixture)
+    : EndpointHealthScenarios(fixture), IClassFixture<EmbeddedServerFixture>;
+
+/// <summary>The same on PostgreSQL.</summary>
+public sealed class EndpointHealthOnPostgresTests(PostgresEmbeddedServerFixture fixture)
+    : EndpointHealthScenarios(fixture), IClassFixture<PostgresEmbeddedServerFixture>;
+
+public abstract class EndpointHealthScenarios(EmbeddedServerFixture fixture)
 {
     [Fact]
     public async Task A_410_disables_the_endpoint_announces_it_and_enable_releases_what_waited_in_order()
