@@ -9,8 +9,8 @@ namespace RewardEvents.Fleet.Workers;
 /// and wait; one loop takes whatever has gathered (up to <see cref="MaxBatch"/>) and runs it with a
 /// few round trips in all instead of a few per item. Under load batches grow by themselves; alone, an
 /// item waits for nobody. A caller's task completes only when its batch has, so a message is
-/// acknowledged only after its writes are durable; if the batch fails, every caller gets the error
-/// (and its message retry takes over, as for a write of its own).
+/// acknowledged only after its writes are durable. A batch that fails is run again item by item, so
+/// one bad item fails only its own caller (whose message retry takes over, as for a write of its own).
 /// Registered ahead of the bus so it stops after it: consumers still finishing can wait on it.
 /// </summary>
 internal abstract partial class GroupCommit<TItem, TResult>(ILogger logger) : BackgroundService
@@ -52,16 +52,36 @@ internal abstract partial class GroupCommit<TItem, TResult>(ILogger logger) : Ba
                     batch[i].Done.TrySetResult(results[i]);
                 }
             }
-            catch (Exception ex)
+            catch (Exception ex) when (batch.Count > 1)
             {
+                // One bad item must not fail its neighbours: run each alone. (When the database is away,
+                // each fails fast in turn.)
                 LogBatchFailed(GetType().Name, batch.Count, ex);
                 foreach (var entry in batch)
                 {
-                    entry.Done.TrySetException(ex);
+                    await RunAloneAsync(entry);
                 }
+            }
+            catch (Exception ex)
+            {
+                LogItemFailed(GetType().Name, ex);
+                batch[0].Done.TrySetException(ex);
             }
 
             batch.Clear();
+        }
+    }
+
+    private async Task RunAloneAsync(Entry entry)
+    {
+        try
+        {
+            entry.Done.TrySetResult((await RunAsync([entry.Item]))[0]);
+        }
+        catch (Exception ex)
+        {
+            LogItemFailed(GetType().Name, ex);
+            entry.Done.TrySetException(ex);
         }
     }
 
@@ -76,6 +96,9 @@ internal abstract partial class GroupCommit<TItem, TResult>(ILogger logger) : Ba
         public TaskCompletionSource<TResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Batcher}: a batch of {Count} failed; their messages are retried")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Batcher}: a batch of {Count} failed; running its items one by one")]
     private partial void LogBatchFailed(string batcher, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Batcher}: an item failed; its message is retried")]
+    private partial void LogItemFailed(string batcher, Exception exception);
 }

@@ -128,6 +128,41 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(3, await db.Attempts.CountAsync(ct)); // every attempt made is on record, even the late one
     }
 
+    [Fact]
+    public async Task One_bad_item_fails_only_its_own_caller_not_its_batch()
+    {
+        await SeedAsync(Endpoint("ep_p"));
+        var good1 = Delivery("ep_p", "u1", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
+        var bad = Delivery("ep_p", "u2", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
+        var good2 = Delivery("ep_p", "u3", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
+        await SeedAsync(good1, bad, good2);
+
+        // Queued before the writer starts, so all three are in its first batch.
+        var writer = new DeliveredWriter(_services.GetRequiredService<IServiceScopeFactory>(), NullLogger<DeliveredWriter>.Instance);
+        var ct = TestContext.Current.CancellationToken;
+        var first = writer.WriteAsync(Attempt(good1.Row, 1, 200), good1.Row, 200, At, ct);
+        var poison = new Attempt
+        {
+            DeliveryId = bad.Row.Id, Number = 1, StartedAt = At, DurationMs = 3, StatusCode = 200, Succeeded = true,
+            ResponseBody = new string('x', 5000), // longer than the column allows
+        };
+        var failing = writer.WriteAsync(poison, bad.Row, 200, At, ct);
+        var third = writer.WriteAsync(Attempt(good2.Row, 1, 200), good2.Row, 200, At, ct);
+        await using var started = await StartAsync(writer);
+
+        Assert.True((await first).Finished);
+        Assert.True((await third).Finished);
+        await Assert.ThrowsAsync<DbUpdateException>(() => failing);
+
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        var rows = await db.Deliveries.AsNoTracking().ToDictionaryAsync(d => d.Id, ct);
+        Assert.Equal(DeliveryStatus.Delivered, rows[good1.Row.Id].Status);
+        Assert.Equal(DeliveryStatus.Delivered, rows[good2.Row.Id].Status);
+        Assert.Equal(DeliveryStatus.InFlight, rows[bad.Row.Id].Status); // left to its lease, as any failed write
+        Assert.Equal(2, await db.Attempts.CountAsync(ct));
+    }
+
     private static Attempt Attempt(Delivery delivery, int number, int status) => new()
     {
         DeliveryId = delivery.Id, Number = number, StartedAt = At, DurationMs = 3, StatusCode = status, Succeeded = true, WorkerId = "test",
