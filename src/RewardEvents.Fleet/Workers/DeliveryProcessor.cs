@@ -80,8 +80,7 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
-        var ordered = endpoint.Ordering == EndpointOrdering.PerUser;
-        if (ordered && endpoint.RateLimit is null && endpoint.CircuitOpenUntil is null)
+        if (endpoint.Ordering == EndpointOrdering.PerUser && endpoint.RateLimit is null && endpoint.CircuitOpenUntil is null)
         {
             // The common case in one round trip: claimed unless an earlier delivery is unfinished.
             if (await ClaimAsync(delivery, unblockedOnly: true, cancellationToken))
@@ -91,27 +90,16 @@ internal sealed partial class DeliveryProcessor(
                 return;
             }
 
-            if (!await IsBlockedAsync(delivery, cancellationToken))
-            {
-                return; // not blocked, so somebody else claimed it (a duplicate message, or another worker)
-            }
-
-            ordered = false; // blocked: parked just below, and the blocking checked once more
-            await ParkAsync(delivery, Now + ParkRecheck, cancellationToken);
-            if (await IsBlockedAsync(delivery, cancellationToken))
+            // Not blocked means somebody else claimed it (a duplicate message, or another worker); blocked, it is parked.
+            if (!await IsBlockedAsync(delivery, cancellationToken) || await StaysParkedAsync(delivery, cancellationToken))
             {
                 return;
             }
         }
-
-        if (ordered && await IsBlockedAsync(delivery, cancellationToken))
+        else if (endpoint.Ordering == EndpointOrdering.PerUser && await IsBlockedAsync(delivery, cancellationToken)
+            && await StaysParkedAsync(delivery, cancellationToken))
         {
-            await ParkAsync(delivery, Now + ParkRecheck, cancellationToken);
-            // Look again after parking: if the predecessor finished meanwhile, its release may have missed us.
-            if (await IsBlockedAsync(delivery, cancellationToken))
-            {
-                return;
-            }
+            return;
         }
 
         // Over the endpoint's rate limit: try again a little later; no attempt is made or counted.
@@ -180,6 +168,16 @@ internal sealed partial class DeliveryProcessor(
 
     private Task<bool> IsBlockedAsync(Delivery delivery, CancellationToken cancellationToken) =>
         db.Deliveries.HasUnfinishedPredecessorAsync(delivery, cancellationToken);
+
+    /// <summary>
+    /// Parks a blocked delivery, then looks again: if the predecessor finished meanwhile, its release may
+    /// have missed us, and the caller goes on with the attempt (false).
+    /// </summary>
+    private async Task<bool> StaysParkedAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        await ParkAsync(delivery, Now + ParkRecheck, cancellationToken);
+        return await IsBlockedAsync(delivery, cancellationToken);
+    }
 
     private Task ParkAsync(Delivery delivery, DateTime recheckAt, CancellationToken cancellationToken) =>
         db.Deliveries
