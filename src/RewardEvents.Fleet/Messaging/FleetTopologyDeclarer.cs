@@ -80,19 +80,24 @@ internal sealed partial class FleetTopologyDeclarer(
         await channel.QueueBindAsync(Queue, Queue, "", cancellationToken: cancellationToken);
         foreach (var type in RouterInputs)
         {
-            // MassTransit's RabbitMQ entity name for a message type: "Namespace:TypeName".
-            var exchange = $"{type.Namespace}:{type.Name}";
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-            await channel.ExchangeBindAsync(Queue, exchange, "", cancellationToken: cancellationToken);
+            await channel.ExchangeBindAsync(Queue, await DeclareMessageExchangeAsync(channel, type, cancellationToken), "",
+                cancellationToken: cancellationToken);
         }
 
         foreach (var type in FormerRouterInputs)
         {
             // Declared first because unbinding from a missing exchange is a channel error; a no-op otherwise.
-            var exchange = $"{type.Namespace}:{type.Name}";
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-            await channel.ExchangeUnbindAsync(Queue, exchange, "", cancellationToken: cancellationToken);
+            await channel.ExchangeUnbindAsync(Queue, await DeclareMessageExchangeAsync(channel, type, cancellationToken), "",
+                cancellationToken: cancellationToken);
         }
+    }
+
+    /// <summary>A message type's exchange as MassTransit declares it (durable fanout, named "Namespace:TypeName"); returns its name.</summary>
+    private static async Task<string> DeclareMessageExchangeAsync(IChannel channel, Type messageType, CancellationToken cancellationToken)
+    {
+        var exchange = $"{messageType.Namespace}:{messageType.Name}";
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        return exchange;
     }
 
     /// <summary>The delivery exchange and the partition queues; idempotent.</summary>
