@@ -19,23 +19,13 @@ public sealed class ProviderTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task Migrations_apply_on_SQLite_and_a_delivery_round_trips()
-    {
-        var file = Path.Combine(Path.GetTempPath(), $"rewardevents-migrate-{Guid.NewGuid():N}.db");
-        try
+    public Task Migrations_apply_on_SQLite_and_a_delivery_round_trips() =>
+        SqliteFileDatabase.UseAsync("migrate", async db =>
         {
-            await using var db = new SqliteRewardEventsDbContext(
-                new DbContextOptionsBuilder<SqliteRewardEventsDbContext>().UseSqlite($"Data Source={file}").Options);
             await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
             Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
             await DeliveryRoundTrip.AssertAsync(db);
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            File.Delete(file);
-        }
-    }
+        });
 
     [Fact]
     public void Each_provider_has_its_migrations_and_they_match_the_model()

@@ -18,21 +18,8 @@ public sealed class RoutingCompletionTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task Completes_only_events_whose_deliveries_are_all_final_on_SQLite()
-    {
-        var file = Path.Combine(Path.GetTempPath(), $"rewardevents-completion-{Guid.NewGuid():N}.db");
-        try
-        {
-            await using var db = new SqliteRewardEventsDbContext(
-                new DbContextOptionsBuilder<SqliteRewardEventsDbContext>().UseSqlite($"Data Source={file}").Options);
-            await AssertCompletionAsync(db);
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            File.Delete(file);
-        }
-    }
+    public Task Completes_only_events_whose_deliveries_are_all_final_on_SQLite() =>
+        SqliteFileDatabase.UseAsync("completion", AssertCompletionAsync);
 
     private static async Task AssertCompletionAsync(RewardEventsDbContext db)
     {
