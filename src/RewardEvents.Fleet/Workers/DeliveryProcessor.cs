@@ -197,8 +197,7 @@ internal sealed partial class DeliveryProcessor(
                     || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now)));
         if (unblockedOnly)
         {
-            claimable = claimable.Where(d => !db.Deliveries.Any(p => p.EndpointId == d.EndpointId && p.UserId == d.UserId
-                && p.Sequence < d.Sequence && p.Status != DeliveryStatus.Delivered && p.Status != DeliveryStatus.DeadLettered));
+            claimable = claimable.WhoseTurnHasCome(db.Deliveries);
         }
 
         var claimed = await claimable

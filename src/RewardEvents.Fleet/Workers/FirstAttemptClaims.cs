@@ -35,9 +35,9 @@ internal sealed class FirstAttemptClaims(IServiceScopeFactory scopes, IOptions<D
 
         await db.Deliveries
             .Where(d => distinct.Contains(d.Id) && d.Status == DeliveryStatus.Pending && d.AttemptCount == 0
-                && db.Endpoints.Any(e => e.Id == d.EndpointId && e.DeletedAt == null && e.Enabled && e.RateLimit == null && e.CircuitOpenUntil == null
-                    && (e.Ordering != EndpointOrdering.PerUser || !db.Deliveries.Any(p => p.EndpointId == d.EndpointId && p.UserId == d.UserId
-                        && p.Sequence < d.Sequence && p.Status != DeliveryStatus.Delivered && p.Status != DeliveryStatus.DeadLettered))))
+                && db.Endpoints.Any(e => e.Id == d.EndpointId && e.DeletedAt == null && e.Enabled && e.RateLimit == null && e.CircuitOpenUntil == null))
+            // Only deliveries to per-user endpoints hold later ones back (a predecessor shares its delivery's endpoint).
+            .WhoseTurnHasCome(db.Deliveries.Where(p => db.Endpoints.Any(e => e.Id == p.EndpointId && e.Ordering == EndpointOrdering.PerUser)))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, DeliveryStatus.InFlight)
                 .SetProperty(d => d.LeaseUntil, stamp)
