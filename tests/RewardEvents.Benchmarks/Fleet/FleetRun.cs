@@ -74,6 +74,8 @@ public static class FleetRun
             int published;
             TimeSpan publishing;
             ReceiptLog log;
+            CpuTime cpuAtStart;
+            var hostIds = hosts.ToDictionary(h => h.ProcessId, h => h.Name);
             try
             {
                 if (options.Warmup > 0)
@@ -88,6 +90,7 @@ public static class FleetRun
 
                 receiver.Reset();
                 log = receiver.Receipts;
+                cpuAtStart = CpuTime.Read(hostIds);
                 var clock = Stopwatch.StartNew();
                 published = scenario.Rate is { } rate
                     ? await EventProducer.PublishPacedAsync(bus, scenario.Users, rate, scenario.Duration ?? options.Duration)
@@ -101,13 +104,15 @@ public static class FleetRun
 
             var expected = published * scenario.Endpoints;
             var complete = await log.WaitForAsync(expected, options.DrainTimeout);
+            var cpu = CpuTime.Read(hostIds).SecondsSince(cpuAtStart);
             var receipts = log.Snapshot();
             var span = receipts.Count > 1 ? (receipts.Max(r => r.Received) - receipts.Min(r => r.Received)).TotalSeconds : 0;
             return new FleetResult(
                 scenario, published, expected, log.Unique, log.Duplicates, log.Rejected, complete,
                 publishing.TotalSeconds, span, span > 0 ? (receipts.Count - 1) / span : 0,
                 LatencyStats.Of(receipts.Select(r => r.LatencyMs).Where(double.IsFinite)),
-                hosts.ToDictionary(h => h.Name, h => h.PeakRssMib()));
+                hosts.ToDictionary(h => h.Name, h => h.PeakRssMib()),
+                cpu.ToDictionary(c => c.Key, c => log.Unique > 0 ? c.Value * 1000 / log.Unique : 0));
         }
         finally
         {

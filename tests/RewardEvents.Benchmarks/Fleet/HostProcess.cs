@@ -27,6 +27,8 @@ public sealed class HostProcess : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    public int ProcessId => _process.Id;
+
     public static HostProcess Start(string host, string name, IReadOnlyDictionary<string, string> settings, string logDirectory)
     {
         var dll = Path.Combine(RepoPaths.Root, "src", $"RewardEvents.{host}", "bin", "Release", "net10.0", $"RewardEvents.{host}.dll");

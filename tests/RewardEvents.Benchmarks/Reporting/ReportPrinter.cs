@@ -44,9 +44,11 @@ public static class ReportPrinter
                 var rss = string.Join(" ", run.PeakRssMib.Select(p => $"{p.Key}={p.Value:F0}"));
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"  {run.Scenario.Name,-22} {run.Delivered,7}/{run.ExpectedDeliveries,-7}{(run.Complete ? " " : "!")} {run.DeliveriesPerSecond,8:F1} {run.LatencyMs.P50Ms,9:F0} {run.LatencyMs.P95Ms,8:F0} {run.LatencyMs.P99Ms,8:F0} {run.Duplicates,4}  {rss}");
+                var cpu = string.Join(" ", run.CpuMsPerDelivery.OrderBy(c => c.Key == "machine").ThenByDescending(c => c.Value).Select(c => $"{c.Key}={c.Value:F2}"));
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-22} CPU ms per delivery: {cpu}");
             }
 
-            text.AppendLine("  (! = not every delivery arrived before the drain timeout)");
+            text.AppendLine("  (! = not every delivery arrived before the drain timeout; CPU from /proc over the measured window)");
         }
 
         if (summary.Micro.Count > 0)

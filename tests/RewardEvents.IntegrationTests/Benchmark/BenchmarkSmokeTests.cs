@@ -55,6 +55,10 @@ public sealed class BenchmarkSmokeTests
             Assert.True(run.GetProperty("complete").GetBoolean(), $"every delivery arrived: {run}");
             Assert.Equal(run.GetProperty("expected_deliveries").GetInt32(), run.GetProperty("delivered").GetInt32());
             Assert.Equal(0, run.GetProperty("rejected").GetInt32()); // the receiver verified every signature
+            // CPU per delivery was read for the machine and for each fleet host (the router is always one).
+            var cpu = run.GetProperty("cpu_ms_per_delivery");
+            Assert.True(cpu.GetProperty("machine").GetDouble() > 0, $"machine CPU per delivery measured: {cpu}");
+            Assert.True(cpu.GetProperty("router").GetDouble() > 0, $"router CPU per delivery measured: {cpu}");
         });
         Assert.True(root.GetProperty("fixed_rate").GetProperty("delivered").GetInt32() > 0, "the fixed-rate run delivered");
         Assert.True(root.GetProperty("fleet_to_ceiling_ratio").GetDouble() > 0, "the ratio is computed");
