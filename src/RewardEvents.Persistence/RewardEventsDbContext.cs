@@ -22,6 +22,12 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     public DbSet<WorkerInstance> Workers => Set<WorkerInstance>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    /// <summary>
+    /// The partial index filter for deliveries that are not final, in the provider's SQL; written as the
+    /// queries' own predicate (two inequalities) so each database sees that the index covers them.
+    /// </summary>
+    protected virtual string OpenDeliveriesFilter => "\"Status\" <> 'Delivered' AND \"Status\" <> 'DeadLettered'";
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -65,7 +71,11 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.TraceParent).HasMaxLength(64);
             e.Ignore(x => x.IsFinal);
             e.HasIndex(x => new { x.RoutingId, x.EndpointId }).IsUnique();
-            e.HasIndex(x => new { x.EndpointId, x.UserId, x.Sequence });
+            // Open deliveries only: the per-user ordering guard asks whether an earlier one of the
+            // user's deliveries to the endpoint is still open, and the release asks for the next open one.
+            // Over every delivery the guard walked the user's whole history, row by row, on each claim
+            // (about 200 rows per delivery in the benchmark, growing without end in production).
+            e.HasIndex(x => new { x.EndpointId, x.UserId, x.Sequence }).HasFilter(OpenDeliveriesFilter);
             e.HasIndex(x => new { x.Status, x.NextAttemptAt });
             e.HasIndex(x => new { x.EndpointId, x.Status, x.CreatedAt });
             e.HasIndex(x => x.EventId);

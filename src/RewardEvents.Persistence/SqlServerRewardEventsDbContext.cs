@@ -4,4 +4,8 @@ namespace RewardEvents.Persistence;
 
 /// <summary>The model on SqlServer; its migrations live in <c>Migrations/SqlServer</c>.</summary>
 public sealed class SqlServerRewardEventsDbContext(DbContextOptions<SqlServerRewardEventsDbContext> options)
-    : RewardEventsDbContext(options);
+    : RewardEventsDbContext(options)
+{
+    // The column is nvarchar, and the queries compare it with N'' literals.
+    protected override string OpenDeliveriesFilter => "[Status] <> N'Delivered' AND [Status] <> N'DeadLettered'";
+}

@@ -209,7 +209,8 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
                     b.HasIndex("EndpointId", "Status", "CreatedAt");
 
-                    b.HasIndex("EndpointId", "UserId", "Sequence");
+                    b.HasIndex("EndpointId", "UserId", "Sequence")
+                        .HasFilter("\"Status\" <> 'Delivered' AND \"Status\" <> 'DeadLettered'");
 
                     b.ToTable("deliveries", (string)null);
                 });

@@ -209,7 +209,8 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
 
                     b.HasIndex("EndpointId", "Status", "CreatedAt");
 
-                    b.HasIndex("EndpointId", "UserId", "Sequence");
+                    b.HasIndex("EndpointId", "UserId", "Sequence")
+                        .HasFilter("[Status] <> N'Delivered' AND [Status] <> N'DeadLettered'");
 
                     b.ToTable("deliveries", (string)null);
                 });

@@ -200,7 +200,8 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
 
                     b.HasIndex("EndpointId", "Status", "CreatedAt");
 
-                    b.HasIndex("EndpointId", "UserId", "Sequence");
+                    b.HasIndex("EndpointId", "UserId", "Sequence")
+                        .HasFilter("\"Status\" <> 'Delivered' AND \"Status\" <> 'DeadLettered'");
 
                     b.ToTable("deliveries", (string)null);
                 });

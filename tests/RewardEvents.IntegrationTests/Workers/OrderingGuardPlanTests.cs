@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using RewardEvents.Fleet.Workers;
+using RewardEvents.Persistence;
+using RewardEvents.Testing;
+
+namespace RewardEvents.IntegrationTests.Workers;
+
+/// <summary>
+/// The per-user ordering guard asks on every claim whether an earlier delivery of the user to the endpoint
+/// is still open. Its cost must not grow with the user's history: on PostgreSQL, with thousands of final
+/// deliveries behind one open one, the guard's plan reads only open rows (a partial index on them).
+/// </summary>
+public sealed class OrderingGuardPlanTests(PostgresServer postgres) : IAsyncLifetime
+{
+    private const int History = 3000;
+    private ServiceProvider _services = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = await postgres.CreateDatabaseAsync("guardplan"),
+        }).Build();
+        _services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
+        await using var scope = _services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database.MigrateAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    [Fact]
+    public async Task The_guard_reads_open_deliveries_only_however_long_the_users_history()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        var rows = Enumerable.Range(1, History + 1).Select(sequence => Delivery(sequence, sequence <= History ? DeliveryStatus.Delivered : DeliveryStatus.Pending)).ToList();
+        db.Deliveries.AddRange(rows);
+        await db.SaveChangesAsync(cancellationToken);
+        await db.Database.ExecuteSqlRawAsync("ANALYZE deliveries", cancellationToken);
+        var latest = rows[^1].Id;
+
+        // Every earlier delivery is final: the latest one's turn has come, and the guard read next to nothing to say so.
+        var (ids, readByGuard) = await RunGuardAsync(db, latest, cancellationToken);
+        Assert.Equal([latest], ids);
+        Assert.True(readByGuard <= 5, $"the guard read {readByGuard} earlier deliveries for one claim");
+
+        // One in the middle of the history is retrying again: the latest must wait.
+        await db.Deliveries.Where(d => d.Id == rows[History / 2].Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Retrying), cancellationToken);
+        (ids, readByGuard) = await RunGuardAsync(db, latest, cancellationToken);
+        Assert.Empty(ids);
+        Assert.True(readByGuard <= 5, $"the guard read {readByGuard} earlier deliveries for one claim");
+    }
+
+    /// <summary>
+    /// Runs the claim's guard, as the worker builds it, under EXPLAIN ANALYZE: the ids it lets through, and
+    /// how many rows the plan read from the predecessor side (kept plus filtered out, over every loop).
+    /// </summary>
+    private static async Task<(List<Guid> Ids, double ReadByGuard)> RunGuardAsync(RewardEventsDbContext db, Guid id, CancellationToken cancellationToken)
+    {
+        var query = db.Deliveries.Where(d => d.Id == EF.Constant(id)).WhoseTurnHasCome(db.Deliveries).Select(d => d.Id);
+        var ids = await query.ToListAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN (ANALYZE, FORMAT JSON) " + query.ToQueryString(); // EF's own SQL, its one value inlined
+        using var json = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync(cancellationToken))!);
+        return (ids, ReadFromPredecessors(json.RootElement[0].GetProperty("Plan")));
+    }
+
+    private static double ReadFromPredecessors(JsonElement node)
+    {
+        var read = 0.0;
+        if (node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "deliveries"
+            && node.TryGetProperty("Alias", out var alias) && alias.GetString() != "d")
+        {
+            var loops = node.GetProperty("Actual Loops").GetDouble();
+            read += (node.GetProperty("Actual Rows").GetDouble() + Removed(node, "Rows Removed by Filter") + Removed(node, "Rows Removed by Index Recheck")) * loops;
+        }
+
+        if (node.TryGetProperty("Plans", out var children))
+        {
+            read += children.EnumerateArray().Sum(ReadFromPredecessors);
+        }
+
+        return read;
+    }
+
+    private static double Removed(JsonElement node, string name) => node.TryGetProperty(name, out var value) ? value.GetDouble() : 0;
+
+    private static Delivery Delivery(long sequence, DeliveryStatus status) => new()
+    {
+        Id = Guid.NewGuid(),
+        RoutingId = Guid.NewGuid(),
+        EventId = $"evt_{sequence}",
+        EventType = "reward.redeemed",
+        EndpointId = "ep_guard",
+        UserId = "u1",
+        Sequence = sequence,
+        WebhookId = $"msg_{sequence}",
+        Status = status,
+        AttemptCount = status == DeliveryStatus.Pending ? 0 : 1,
+        CreatedAt = DateTime.UtcNow,
+    };
+}
