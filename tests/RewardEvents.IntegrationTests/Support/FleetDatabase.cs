@@ -1,5 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using RewardEvents.Persistence;
+using RewardEvents.Testing;
 
 namespace RewardEvents.IntegrationTests.Support;
 
@@ -8,4 +11,22 @@ public static class FleetDatabase
 {
     public static RewardEventsDbContext OpenPostgres(string connectionString) =>
         new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>().UseNpgsql(connectionString).Options);
+
+    /// <summary>
+    /// A fresh, migrated PostgreSQL database registered as the fleet registers its own (pooled contexts),
+    /// for tests that run the fleet's database components in process.
+    /// </summary>
+    public static async Task<ServiceProvider> CreateMigratedPostgresAsync(PostgresServer postgres, string name)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = await postgres.CreateDatabaseAsync(name),
+        }).Build();
+        var services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database.MigrateAsync();
+        return services;
+    }
 }

@@ -1,11 +1,11 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RewardEvents.Fleet;
 using RewardEvents.Fleet.Workers;
 using RewardEvents.Persistence;
+using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Testing;
 
 namespace RewardEvents.IntegrationTests.Workers;
@@ -19,18 +19,7 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
     private static readonly DateTime At = new(2026, 11, 23, 10, 0, 0, DateTimeKind.Utc);
     private ServiceProvider _services = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        var connectionString = await postgres.CreateDatabaseAsync("groupcommit");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:RewardEvents"] = connectionString,
-        }).Build();
-        _services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database.MigrateAsync();
-    }
+    public async ValueTask InitializeAsync() => _services = await FleetDatabase.CreateMigratedPostgresAsync(postgres, "groupcommit");
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 

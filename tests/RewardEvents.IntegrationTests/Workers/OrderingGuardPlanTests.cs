@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RewardEvents.Fleet.Workers;
 using RewardEvents.Persistence;
+using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Testing;
 
 namespace RewardEvents.IntegrationTests.Workers;
@@ -18,17 +18,7 @@ public sealed class OrderingGuardPlanTests(PostgresServer postgres) : IAsyncLife
     private const int History = 3000;
     private ServiceProvider _services = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:RewardEvents"] = await postgres.CreateDatabaseAsync("guardplan"),
-        }).Build();
-        _services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database.MigrateAsync();
-    }
+    public async ValueTask InitializeAsync() => _services = await FleetDatabase.CreateMigratedPostgresAsync(postgres, "guardplan");
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 
