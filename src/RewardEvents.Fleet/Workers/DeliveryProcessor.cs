@@ -197,7 +197,7 @@ internal sealed partial class DeliveryProcessor(
                     || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now)));
         if (unblockedOnly)
         {
-            claimable = claimable.WhoseTurnHasCome(db.Deliveries);
+            claimable = claimable.WhoseTurnHasCome(db.Deliveries, db.Endpoints.Where(e => e.Ordering == EndpointOrdering.PerUser));
         }
 
         var claimed = await claimable

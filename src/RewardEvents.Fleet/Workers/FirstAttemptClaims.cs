@@ -33,11 +33,7 @@ internal sealed class FirstAttemptClaims(IServiceScopeFactory scopes, IOptions<D
         var stamp = LeaseStamp(time.GetUtcNow().UtcDateTime + options.Value.RequestTimeout + options.Value.LeaseMargin);
         var distinct = ids.Distinct().ToList();
 
-        await db.Deliveries
-            .Where(d => distinct.Contains(d.Id) && d.Status == DeliveryStatus.Pending && d.AttemptCount == 0
-                && db.Endpoints.Any(e => e.Id == d.EndpointId && e.DeletedAt == null && e.Enabled && e.RateLimit == null && e.CircuitOpenUntil == null))
-            // Only deliveries to per-user endpoints hold later ones back (a predecessor shares its delivery's endpoint).
-            .WhoseTurnHasCome(db.Deliveries.Where(p => db.Endpoints.Any(e => e.Id == p.EndpointId && e.Ordering == EndpointOrdering.PerUser)))
+        await Claimable(db, distinct)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, DeliveryStatus.InFlight)
                 .SetProperty(d => d.LeaseUntil, stamp)
@@ -65,6 +61,24 @@ internal sealed class FirstAttemptClaims(IServiceScopeFactory scopes, IOptions<D
                 : null)
             .ToList();
     }
+
+    /// <summary>
+    /// Which of the batch may be claimed now, found by the batch's primary keys whatever the database's
+    /// statistics say. Only the key is open to an index: the state test is a CASE, the endpoint test a
+    /// scalar subquery and the ordering guard an OR of NOT EXISTS, all evaluated per row of the batch.
+    /// Written as plain predicates, a planner that underestimated the pending backlog (a young table, or a
+    /// burst since the last ANALYZE) walked every pending delivery instead, through whichever index held
+    /// the status or was filtered to open rows: 12 ms per claim in the benchmark, growing with the backlog.
+    /// </summary>
+    internal static IQueryable<Delivery> Claimable(RewardEventsDbContext db, IReadOnlyCollection<Guid> ids) =>
+        db.Deliveries
+            .Where(d => ids.Contains(d.Id)
+                && (d.Status == DeliveryStatus.Pending && d.AttemptCount == 0 ? 1 : 0) == 1
+                && db.Endpoints.Where(e => e.Id == d.EndpointId)
+                    .Select(e => e.DeletedAt == null && e.Enabled && e.RateLimit == null && e.CircuitOpenUntil == null)
+                    .FirstOrDefault())
+            // Only deliveries to per-user endpoints wait for earlier ones.
+            .WhoseTurnHasCome(db.Deliveries, db.Endpoints.Where(e => e.Ordering == EndpointOrdering.PerUser));
 
     /// <summary>
     /// The lease end, whole microseconds (what every provider stores exactly) plus this batch's own

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RewardEvents.Fleet.Workers;
@@ -29,6 +28,7 @@ public sealed class OrderingGuardPlanTests(PostgresServer postgres) : IAsyncLife
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
         var rows = Enumerable.Range(1, History + 1).Select(sequence => Delivery(sequence, sequence <= History ? DeliveryStatus.Delivered : DeliveryStatus.Pending)).ToList();
+        db.Endpoints.Add(new WebhookEndpoint { Id = "ep_guard", Url = "http://127.0.0.1:9/ep_guard", Secrets = "whsec_x", CreatedAt = DateTime.UtcNow, Ordering = EndpointOrdering.PerUser });
         db.Deliveries.AddRange(rows);
         await db.SaveChangesAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("ANALYZE deliveries", cancellationToken);
@@ -49,39 +49,17 @@ public sealed class OrderingGuardPlanTests(PostgresServer postgres) : IAsyncLife
 
     /// <summary>
     /// Runs the claim's guard, as the worker builds it, under EXPLAIN ANALYZE: the ids it lets through, and
-    /// how many rows the plan read from the predecessor side (kept plus filtered out, over every loop).
+    /// how many rows the plan read from the predecessor side (any alias but the claimed row's).
     /// </summary>
     private static async Task<(List<Guid> Ids, double ReadByGuard)> RunGuardAsync(RewardEventsDbContext db, Guid id, CancellationToken cancellationToken)
     {
-        var query = db.Deliveries.Where(d => d.Id == EF.Constant(id)).WhoseTurnHasCome(db.Deliveries).Select(d => d.Id);
+        var query = db.Deliveries.Where(d => d.Id == id).WhoseTurnHasCome(db.Deliveries, db.Endpoints.Where(e => e.Ordering == EndpointOrdering.PerUser)).Select(d => d.Id);
         var ids = await query.ToListAsync(cancellationToken);
-        var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN (ANALYZE, FORMAT JSON) " + query.ToQueryString(); // EF's own SQL, its one value inlined
-        using var json = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync(cancellationToken))!);
-        return (ids, ReadFromPredecessors(json.RootElement[0].GetProperty("Plan")));
+        await using var command = query.CreateDbCommand();
+        var plan = await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
+        return (ids, QueryPlans.RowsRead(plan, "deliveries", alias => alias != "d"));
     }
-
-    private static double ReadFromPredecessors(JsonElement node)
-    {
-        var read = 0.0;
-        if (node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "deliveries"
-            && node.TryGetProperty("Alias", out var alias) && alias.GetString() != "d")
-        {
-            var loops = node.GetProperty("Actual Loops").GetDouble();
-            read += (node.GetProperty("Actual Rows").GetDouble() + Removed(node, "Rows Removed by Filter") + Removed(node, "Rows Removed by Index Recheck")) * loops;
-        }
-
-        if (node.TryGetProperty("Plans", out var children))
-        {
-            read += children.EnumerateArray().Sum(ReadFromPredecessors);
-        }
-
-        return read;
-    }
-
-    private static double Removed(JsonElement node, string name) => node.TryGetProperty(name, out var value) ? value.GetDouble() : 0;
 
     private static Delivery Delivery(long sequence, DeliveryStatus status) => new()
     {

@@ -1,0 +1,47 @@
+using System.Data.Common;
+using System.Text.Json;
+
+namespace RewardEvents.IntegrationTests.Support;
+
+/// <summary>What PostgreSQL's plan for a query really read, from <c>EXPLAIN (ANALYZE, FORMAT JSON)</c>.</summary>
+public static class QueryPlans
+{
+    /// <summary>Runs the command (an EF query's own SQL and parameters) under EXPLAIN ANALYZE; the plan's root node.</summary>
+    public static async Task<JsonElement> ExplainAnalyzeAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.CommandText = "EXPLAIN (ANALYZE, FORMAT JSON) " + command.CommandText;
+        using var json = JsonDocument.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!);
+        return json.RootElement[0].GetProperty("Plan").Clone();
+    }
+
+    /// <summary>
+    /// Rows the plan read from a table and its indexes (kept plus filtered out, over every loop), in the
+    /// nodes whose alias passes <paramref name="alias"/>; a bitmap index scan counts under its heap scan's alias.
+    /// </summary>
+    public static double RowsRead(JsonElement node, string table, Func<string, bool> alias) => RowsRead(node, table, alias, inherited: null);
+
+    private static double RowsRead(JsonElement node, string table, Func<string, bool> alias, string? inherited)
+    {
+        var own = node.TryGetProperty("Alias", out var a) ? a.GetString() : inherited;
+        var onTable = node.TryGetProperty("Relation Name", out var relation)
+            ? relation.GetString() == table
+            : node.TryGetProperty("Index Name", out var index) && index.GetString() is { } name
+                && (name.StartsWith($"IX_{table}_", StringComparison.Ordinal) || name == $"PK_{table}");
+        var read = 0.0;
+        if (onTable && own is not null && alias(own))
+        {
+            read += (node.GetProperty("Actual Rows").GetDouble() + Removed(node, "Rows Removed by Filter") + Removed(node, "Rows Removed by Index Recheck"))
+                * node.GetProperty("Actual Loops").GetDouble();
+        }
+
+        if (node.TryGetProperty("Plans", out var children))
+        {
+            read += children.EnumerateArray().Sum(child => RowsRead(child, table, alias, own));
+        }
+
+        return read;
+    }
+
+    private static double Removed(JsonElement node, string name) => node.TryGetProperty(name, out var value) ? value.GetDouble() : 0;
+}

@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RewardEvents.Fleet.Workers;
+using RewardEvents.IntegrationTests.Support;
+using RewardEvents.Persistence;
+using RewardEvents.Testing;
+
+namespace RewardEvents.IntegrationTests.Workers;
+
+/// <summary>
+/// A worker claims its batch of first attempts in one statement. Its cost must not grow with the pending
+/// backlog, even when the database's statistics are stale (a young table, or a burst since the last
+/// ANALYZE): on PostgreSQL the claim reads the batch's own rows by primary key and nothing else.
+/// </summary>
+public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
+{
+    private const int Users = 200;
+    private const int PendingPerUser = 10;
+    private static readonly DateTime At = new(2026, 11, 23, 8, 0, 0, DateTimeKind.Utc);
+    private ServiceProvider _services = null!;
+
+    public async ValueTask InitializeAsync() => _services = await FleetDatabase.CreateMigratedPostgresAsync(postgres, "claimplan");
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    [Fact]
+    public async Task A_batch_claim_reads_its_own_rows_only_however_large_the_pending_backlog()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        db.Endpoints.AddRange(Endpoint("ep_ordered", EndpointOrdering.PerUser), Endpoint("ep_unordered", EndpointOrdering.None));
+        db.Deliveries.AddRange(Enumerable.Range(0, 10).Select(i => Delivery("ep_ordered", $"old{i}", 1, DeliveryStatus.Delivered)));
+        await db.SaveChangesAsync(cancellationToken);
+
+        // Statistics taken while the table was all but empty and all final, then a backlog far beyond them.
+        await db.Database.ExecuteSqlRawAsync("ANALYZE deliveries", cancellationToken);
+        var backlog = (from user in Enumerable.Range(0, Users)
+                       from endpoint in new[] { "ep_ordered", "ep_unordered" }
+                       from sequence in Enumerable.Range(1, PendingPerUser)
+                       select Delivery(endpoint, $"u{user}", sequence, DeliveryStatus.Pending)).ToList();
+        db.Deliveries.AddRange(backlog);
+        await db.SaveChangesAsync(cancellationToken);
+
+        // A batch as a worker receives one: first deliveries whose turn has come, later ones to the ordered
+        // endpoint that must wait behind them, later ones to the unordered endpoint that need not.
+        var first = backlog.Where(d => d.EndpointId == "ep_ordered" && d.Sequence == 1).Take(15).ToList();
+        var blocked = backlog.Where(d => d.EndpointId == "ep_ordered" && d.Sequence == 2).Take(5).ToList();
+        var unordered = backlog.Where(d => d.EndpointId == "ep_unordered" && d.Sequence == 2).Take(5).ToList();
+        List<Guid> batch = [.. first.Concat(blocked).Concat(unordered).Select(d => d.Id)];
+
+        var query = FirstAttemptClaims.Claimable(db, batch).Select(d => d.Id);
+        Assert.Equal(first.Concat(unordered).Select(d => d.Id).Order(), (await query.ToListAsync(cancellationToken)).Order());
+
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = query.CreateDbCommand();
+        var plan = await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
+        var read = QueryPlans.RowsRead(plan, "deliveries", alias => alias == "d");
+        Assert.True(read <= 2 * batch.Count,
+            $"the claim of {batch.Count} deliveries read {read} delivery rows with {backlog.Count} pending; plan: {plan}");
+    }
+
+    private static WebhookEndpoint Endpoint(string id, EndpointOrdering ordering) =>
+        new() { Id = id, Url = $"http://127.0.0.1:9/{id}", Secrets = "whsec_x", CreatedAt = At, EventTypes = "*", Ordering = ordering };
+
+    private static Delivery Delivery(string endpointId, string userId, long sequence, DeliveryStatus status) => new()
+    {
+        Id = Guid.NewGuid(),
+        RoutingId = Guid.NewGuid(),
+        EventId = $"evt_{userId}_{sequence}",
+        EventType = "reward.redeemed",
+        EndpointId = endpointId,
+        UserId = userId,
+        Sequence = sequence,
+        WebhookId = $"msg_{userId}_{sequence}",
+        Status = status,
+        AttemptCount = status == DeliveryStatus.Pending ? 0 : 1,
+        CreatedAt = At,
+        NextAttemptAt = status == DeliveryStatus.Pending ? At.AddSeconds(30) : null,
+    };
+}
