@@ -8,9 +8,10 @@ using RewardEvents.Testing;
 namespace RewardEvents.IntegrationTests.Workers;
 
 /// <summary>
-/// A worker claims its batch of first attempts in one statement. Its cost must not grow with the pending
-/// backlog, even when the database's statistics are stale (a young table, or a burst since the last
-/// ANALYZE): on PostgreSQL the claim reads the batch's own rows by primary key and nothing else.
+/// A worker claims its batch of first attempts in one statement, and finishes a batch of successes in
+/// another. Their cost must not grow with the pending backlog, even when the database's statistics are
+/// stale (a young table, or a burst since the last ANALYZE): on PostgreSQL each reads the batch's own
+/// rows by primary key and nothing else.
 /// </summary>
 public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
 {
@@ -24,7 +25,7 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 
     [Fact]
-    public async Task A_batch_claim_reads_its_own_rows_only_however_large_the_pending_backlog()
+    public async Task A_batch_claim_and_finish_read_their_own_rows_only_however_large_the_pending_backlog()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var scope = _services.CreateAsyncScope();
@@ -49,15 +50,26 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         var unordered = backlog.Where(d => d.EndpointId == "ep_unordered" && d.Sequence == 2).Take(5).ToList();
         List<Guid> batch = [.. first.Concat(blocked).Concat(unordered).Select(d => d.Id)];
 
-        var query = FirstAttemptClaims.Claimable(db, batch).Select(d => d.Id);
-        Assert.Equal(first.Concat(unordered).Select(d => d.Id).Order(), (await query.ToListAsync(cancellationToken)).Order());
+        var claimable = FirstAttemptClaims.Claimable(db, batch).Select(d => d.Id);
+        Assert.Equal(first.Concat(unordered).Select(d => d.Id).Order(), (await claimable.ToListAsync(cancellationToken)).Order());
+        await AssertReadsOnlyItsOwnRowsAsync(db, claimable, batch.Count, "claim");
 
+        // Finishing a batch (the writer's conditional update), one already final among them.
+        await db.Deliveries.Where(d => d.Id == first[0].Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Delivered), cancellationToken);
+        var finishable = DeliveredWriter.Finishable(db, batch).Select(d => d.Id);
+        Assert.Equal(batch.Skip(1).Order(), (await finishable.ToListAsync(cancellationToken)).Order());
+        await AssertReadsOnlyItsOwnRowsAsync(db, finishable, batch.Count, "finishing update");
+    }
+
+    /// <summary>The query, under EXPLAIN ANALYZE, read at most two rows of the deliveries table per row of the batch.</summary>
+    private static async Task AssertReadsOnlyItsOwnRowsAsync(RewardEventsDbContext db, IQueryable<Guid> query, int batch, string what)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = query.CreateDbCommand();
         var plan = await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
         var read = QueryPlans.RowsRead(plan, "deliveries", alias => alias == "d");
-        Assert.True(read <= 2 * batch.Count,
-            $"the claim of {batch.Count} deliveries read {read} delivery rows with {backlog.Count} pending; plan: {plan}");
+        Assert.True(read <= 2 * batch, $"the {what} of {batch} deliveries read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
     }
 
     private static WebhookEndpoint Endpoint(string id, EndpointOrdering ordering) =>
