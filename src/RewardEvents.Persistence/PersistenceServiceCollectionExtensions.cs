@@ -42,7 +42,7 @@ public static class PersistenceServiceCollectionExtensions
                 services.AddDbContextPool<RewardEventsDbContext, SqliteRewardEventsDbContext>(o => o.UseSqlite(connectionString), PoolSize);
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<RewardEventsDbContext, PostgresRewardEventsDbContext>(o => o.UseNpgsql(connectionString), PoolSize);
+                services.AddDbContextPool<RewardEventsDbContext, PostgresRewardEventsDbContext>(o => o.UseNpgsql(PostgresConnection.WithDefaults(connectionString)), PoolSize);
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<RewardEventsDbContext, SqlServerRewardEventsDbContext>(o => o.UseSqlServer(connectionString), PoolSize);
