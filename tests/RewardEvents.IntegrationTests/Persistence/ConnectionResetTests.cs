@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Persistence;
 using RewardEvents.Testing;
 
@@ -16,7 +16,7 @@ public sealed class ConnectionResetTests(PostgresServer postgres)
     [Fact]
     public async Task A_returned_connection_is_not_reset_but_its_unfinished_transaction_is_rolled_back()
     {
-        await using var services = await ServicesAsync(await postgres.CreateDatabaseAsync("noreset"));
+        await using var services = await FleetDatabase.CreateMigratedPostgresAsync(postgres, "noreset", ";Maximum Pool Size=1");
         await SetApplicationNameAsync(services, "left-by-the-last-user");
         Assert.Equal("left-by-the-last-user", await ApplicationNameAsync(services));
 
@@ -39,22 +39,9 @@ public sealed class ConnectionResetTests(PostgresServer postgres)
     [Fact]
     public async Task An_operators_no_reset_on_close_setting_wins()
     {
-        await using var services = await ServicesAsync(await postgres.CreateDatabaseAsync("reset") + ";No Reset On Close=false");
+        await using var services = await FleetDatabase.CreateMigratedPostgresAsync(postgres, "reset", ";Maximum Pool Size=1;No Reset On Close=false");
         await SetApplicationNameAsync(services, "left-by-the-last-user");
         Assert.NotEqual("left-by-the-last-user", await ApplicationNameAsync(services));
-    }
-
-    private static async Task<ServiceProvider> ServicesAsync(string connectionString)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:RewardEvents"] = connectionString + ";Maximum Pool Size=1",
-        }).Build();
-        var services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
-        await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database.MigrateAsync(TestContext.Current.CancellationToken);
-        return services;
     }
 
     private static async Task SetApplicationNameAsync(ServiceProvider services, string name)

@@ -16,13 +16,14 @@ public static class FleetDatabase
     /// A fresh, migrated PostgreSQL database registered as the fleet registers its own (pooled contexts),
     /// for tests that run the fleet's database components in process.
     /// </summary>
-    public static async Task<ServiceProvider> CreateMigratedPostgresAsync(PostgresServer postgres, string name)
+    /// <param name="connectionOptions">Appended to the connection string, e.g. <c>;Maximum Pool Size=1</c>.</param>
+    public static async Task<ServiceProvider> CreateMigratedPostgresAsync(PostgresServer postgres, string name, string connectionOptions = "")
     {
         ArgumentNullException.ThrowIfNull(postgres);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:RewardEvents"] = await postgres.CreateDatabaseAsync(name),
+            ["ConnectionStrings:RewardEvents"] = await postgres.CreateDatabaseAsync(name) + connectionOptions,
         }).Build();
         var services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
         await using var scope = services.CreateAsyncScope();
