@@ -75,8 +75,17 @@ internal sealed partial class DeliveryProcessor(
 
         if (!endpoint.Enabled)
         {
-            // Enabling the endpoint dispatches everything it holds; the recheck only guards against a lost wake-up.
+            // Enabling the endpoint makes everything it holds due; the recheck only guards against a lost wake-up.
             await ParkAsync(delivery, Now + TimeSpan.FromHours(1), cancellationToken);
+
+            // Enabled since we read it, its release (which runs after the endpoint is saved enabled) may have come
+            // before this park and missed it: release this one as it would have, or it waits the hour.
+            if (await db.Endpoints.AnyAsync(e => e.Id == endpoint.Id && e.Enabled && e.DeletedAt == null, cancellationToken))
+            {
+                await db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.Waiting)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, Now), cancellationToken);
+            }
+
             return;
         }
 

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RewardEvents.Contracts;
 using RewardEvents.Fleet;
@@ -68,6 +69,44 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
         var delivered = await Eventually.UntilAsync(
             () => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(30), "the early event is delivered");
         Assert.Equal("evt_before_router", delivered.EventId);
+    }
+
+    [Fact]
+    public async Task An_endpoint_enabled_while_a_worker_parks_its_delivery_gets_it_at_once_not_after_the_recheck()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var (_, settings) = await FleetSettingsAsync("enable-race");
+        await using var api = await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router, settings);
+        using var client = api.CreateClient();
+        await using var receiver = await TestReceiver.StartAsync();
+        var endpointId = await Reliability.RetryScheduleTests.CreateEndpointAsync(client, receiver.Url, []);
+        await Endpoints.EndpointApi.PatchAsync(client, endpointId, """{"enabled":false}""");
+        await Reliability.RetryScheduleTests.PostEventAsync(client, "evt_enable_race", "user_race");
+        await Eventually.UntilAsync(async () =>
+        {
+            using var status = await client.GetAsync("/v1/events/evt_enable_race", cancellationToken);
+            return status.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(30), "the event is routed while the endpoint is off");
+
+        // Hold the delivery's row: the worker reads it (endpoint off) but its park must wait for us.
+        await using var holder = FleetDatabase.OpenPostgres(settings["ConnectionStrings:RewardEvents"]!);
+        await using var hold = await holder.Database.BeginTransactionAsync(cancellationToken);
+        await holder.Database.ExecuteSqlRawAsync("SELECT 1 FROM deliveries WHERE \"EventId\" = 'evt_enable_race' FOR UPDATE", cancellationToken);
+        await using var worker = await FleetHost.StartAsync(FleetRoles.Worker, settings);
+        await using var watcher = FleetDatabase.OpenPostgres(settings["ConnectionStrings:RewardEvents"]!);
+        await Eventually.UntilAsync(
+            async () => await watcher.Database.SqlQueryRaw<int>(
+                "SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                .SingleAsync(cancellationToken) > 0,
+            TimeSpan.FromSeconds(30), "the worker's park waits on the held row");
+
+        // Enabled (and its waiting deliveries released) before the park lands; then the park goes through.
+        await Endpoints.EndpointApi.PatchAsync(client, endpointId, """{"enabled":true}""");
+        await hold.RollbackAsync(cancellationToken);
+
+        var delivered = await Eventually.UntilAsync(
+            () => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(30), "the delivery goes out once the endpoint is on");
+        Assert.Equal("evt_enable_race", delivered.EventId);
     }
 
     /// <summary>A virtual host and a database of the test's own, and the settings that point a host at them.</summary>
