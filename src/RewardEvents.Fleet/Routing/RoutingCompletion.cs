@@ -23,19 +23,32 @@ internal sealed partial class RoutingCompletion(
     private static readonly string Delivering = nameof(RoutingStateMachine.Delivering);
     private static readonly string Completed = nameof(RoutingStateMachine.Completed);
 
+    /// <summary>
+    /// Sagas a sweep may examine per second on average. A sweep looks at every open saga, so with a
+    /// long backlog (an endpoint down for hours, hundreds of thousands of events open) sweeping each
+    /// second would have the database probing all of them every second; past this many, sweeps come
+    /// less often instead, and an event is marked completed that much later (its CompletedAt is still
+    /// the time its last delivery became final).
+    /// </summary>
+    internal const int SagasPerSecond = 5000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.CompletionInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var wait = options.Value.CompletionInterval;
+        while (!stoppingToken.IsCancellationRequested)
         {
+            await Task.Delay(wait, time, stoppingToken);
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var completed = await CompleteAsync(scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>(), stoppingToken);
+                var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+                var completed = await CompleteAsync(db, stoppingToken);
                 if (completed > 0)
                 {
                     LogCompleted(completed);
                 }
+
+                wait = Pace(await db.Routings.LongCountAsync(r => r.CurrentState == Delivering, stoppingToken), options.Value.CompletionInterval);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -44,6 +57,10 @@ internal sealed partial class RoutingCompletion(
             }
         }
     }
+
+    /// <summary>The wait before the next sweep, with <paramref name="open"/> sagas left open by this one.</summary>
+    internal static TimeSpan Pace(long open, TimeSpan interval) =>
+        TimeSpan.FromSeconds(Math.Max(interval.TotalSeconds, (double)open / SagasPerSecond));
 
     /// <summary>Completes every delivering saga with no unfinished delivery; returns how many.</summary>
     internal static Task<int> CompleteAsync(RewardEventsDbContext db, CancellationToken cancellationToken) =>
