@@ -80,12 +80,9 @@ internal sealed partial class DeliveryProcessor(
 
             // Enabled since we read it, its release (which runs after the endpoint is saved enabled) may have come
             // before this park and missed it: release this one as it would have, or it waits the hour.
-            if (await db.Endpoints.AnyAsync(e => e.Id == endpoint.Id && e.Enabled && e.DeletedAt == null, cancellationToken))
-            {
-                await db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.Waiting)
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, Now), cancellationToken);
-            }
-
+            await db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.Waiting
+                    && db.Endpoints.Any(e => e.Id == d.EndpointId && e.Enabled && e.DeletedAt == null))
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, Now), cancellationToken);
             return;
         }
 
