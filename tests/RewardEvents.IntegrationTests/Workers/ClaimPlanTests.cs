@@ -72,22 +72,8 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         Assert.True(read <= 2 * batch, $"the {what} of {batch} deliveries read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
     }
 
-    private static WebhookEndpoint Endpoint(string id, EndpointOrdering ordering) =>
-        new() { Id = id, Url = $"http://127.0.0.1:9/{id}", Secrets = "whsec_x", CreatedAt = At, EventTypes = "*", Ordering = ordering };
+    private static WebhookEndpoint Endpoint(string id, EndpointOrdering ordering) => TestRows.Endpoint(id, At, e => e.Ordering = ordering);
 
-    private static Delivery Delivery(string endpointId, string userId, long sequence, DeliveryStatus status) => new()
-    {
-        Id = Guid.NewGuid(),
-        RoutingId = Guid.NewGuid(),
-        EventId = $"evt_{userId}_{sequence}",
-        EventType = "reward.redeemed",
-        EndpointId = endpointId,
-        UserId = userId,
-        Sequence = sequence,
-        WebhookId = $"msg_{userId}_{sequence}",
-        Status = status,
-        AttemptCount = status == DeliveryStatus.Pending ? 0 : 1,
-        CreatedAt = At,
-        NextAttemptAt = status == DeliveryStatus.Pending ? At.AddSeconds(30) : null,
-    };
+    private static Delivery Delivery(string endpointId, string userId, long sequence, DeliveryStatus status) =>
+        TestRows.Delivery(endpointId, userId, sequence, status, At);
 }

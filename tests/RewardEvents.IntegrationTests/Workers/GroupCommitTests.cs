@@ -190,12 +190,7 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
     }
 
-    private static WebhookEndpoint Endpoint(string id, Action<WebhookEndpoint>? configure = null)
-    {
-        var endpoint = new WebhookEndpoint { Id = id, Url = $"http://127.0.0.1:9/{id}", Secrets = "whsec_x", CreatedAt = At, EventTypes = "*" };
-        configure?.Invoke(endpoint);
-        return endpoint;
-    }
+    private static WebhookEndpoint Endpoint(string id, Action<WebhookEndpoint>? configure = null) => TestRows.Endpoint(id, At, configure);
 
     private static Seeded Delivery(string endpointId, string userId, long sequence, Action<Delivery>? configure = null, Seeded? predecessorOf = null)
     {

@@ -28,7 +28,7 @@ public sealed class OrderingGuardPlanTests(PostgresServer postgres) : IAsyncLife
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
         var rows = Enumerable.Range(1, History + 1).Select(sequence => Delivery(sequence, sequence <= History ? DeliveryStatus.Delivered : DeliveryStatus.Pending)).ToList();
-        db.Endpoints.Add(new WebhookEndpoint { Id = "ep_guard", Url = "http://127.0.0.1:9/ep_guard", Secrets = "whsec_x", CreatedAt = DateTime.UtcNow, Ordering = EndpointOrdering.PerUser });
+        db.Endpoints.Add(TestRows.Endpoint("ep_guard", DateTime.UtcNow));
         db.Deliveries.AddRange(rows);
         await db.SaveChangesAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("ANALYZE deliveries", cancellationToken);
@@ -61,18 +61,5 @@ public sealed class OrderingGuardPlanTests(PostgresServer postgres) : IAsyncLife
         return (ids, QueryPlans.RowsRead(plan, "deliveries", alias => alias != "d"));
     }
 
-    private static Delivery Delivery(long sequence, DeliveryStatus status) => new()
-    {
-        Id = Guid.NewGuid(),
-        RoutingId = Guid.NewGuid(),
-        EventId = $"evt_{sequence}",
-        EventType = "reward.redeemed",
-        EndpointId = "ep_guard",
-        UserId = "u1",
-        Sequence = sequence,
-        WebhookId = $"msg_{sequence}",
-        Status = status,
-        AttemptCount = status == DeliveryStatus.Pending ? 0 : 1,
-        CreatedAt = DateTime.UtcNow,
-    };
+    private static Delivery Delivery(long sequence, DeliveryStatus status) => TestRows.Delivery("ep_guard", "u1", sequence, status, DateTime.UtcNow);
 }
