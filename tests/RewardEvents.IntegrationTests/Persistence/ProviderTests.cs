@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Persistence;
 using RewardEvents.Testing;
 
@@ -11,8 +12,7 @@ public sealed class ProviderTests(PostgresServer postgres)
     public async Task Migrations_apply_on_PostgreSQL_and_a_delivery_round_trips()
     {
         var connectionString = await postgres.CreateDatabaseAsync("migrate");
-        await using var db = new PostgresRewardEventsDbContext(
-            new DbContextOptionsBuilder<PostgresRewardEventsDbContext>().UseNpgsql(connectionString).Options);
+        await using var db = FleetDatabase.OpenPostgres(connectionString);
         await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
         await DeliveryRoundTrip.AssertAsync(db);

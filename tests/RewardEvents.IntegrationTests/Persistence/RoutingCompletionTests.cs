@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RewardEvents.Fleet.Routing;
+using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Persistence;
 using RewardEvents.Testing;
 
@@ -12,8 +13,7 @@ public sealed class RoutingCompletionTests(PostgresServer postgres)
     public async Task Completes_only_events_whose_deliveries_are_all_final_on_PostgreSQL()
     {
         var connectionString = await postgres.CreateDatabaseAsync("completion");
-        await using var db = new PostgresRewardEventsDbContext(
-            new DbContextOptionsBuilder<PostgresRewardEventsDbContext>().UseNpgsql(connectionString).Options);
+        await using var db = FleetDatabase.OpenPostgres(connectionString);
         await AssertCompletionAsync(db);
     }
 
