@@ -43,7 +43,8 @@ public static class ServiceDefaultsExtensions
             })
             .WithMetrics(m =>
             {
-                m.AddMeter("MassTransit", TelemetryName).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                // "System.Runtime" is the runtime's own meter (GC, JIT, thread pool, exceptions, since .NET 9).
+                m.AddMeter("MassTransit", TelemetryName, "System.Runtime").AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
                 if (builder.Configuration.GetValue<bool>("Telemetry:Prometheus"))
                 {
                     m.AddPrometheusExporter();

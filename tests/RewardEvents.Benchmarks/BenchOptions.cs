@@ -10,10 +10,17 @@ public sealed record BenchOptions
     public int Users { get; init; } = 200;
 
     /// <summary>
-    /// Events each fleet run delivers before its clock starts, so the figures are of a fleet that has
-    /// compiled its hot paths and filled its pools, as one that has been up for a while has.
+    /// Events of one warm-up round. Each fleet run delivers rounds of these before its clock starts,
+    /// until its hosts have compiled their hot paths and filled their pools, as a fleet that has been
+    /// up for a while has (see <see cref="WarmupJitShare"/>).
     /// </summary>
-    public int Warmup { get; init; } = 300;
+    public int Warmup { get; init; } = 1000;
+
+    /// <summary>Warm-up ends after the first round in which no host spent more than this share of the time compiling.</summary>
+    public double WarmupJitShare { get; init; } = 0.02;
+
+    /// <summary>At most this many warm-up rounds; the report says when the hosts were still compiling.</summary>
+    public int WarmupRounds { get; init; } = 12;
 
     public int Endpoints { get; init; } = 3;
 
@@ -44,7 +51,7 @@ public sealed record BenchOptions
     public string Out { get; init; } = Path.Combine("artifacts", "bench", "summary.json");
 
     public const string Usage =
-        "usage: bench [--events N] [--users U] [--warmup N] [--endpoints E] [--workers W] [--ordering per-user|none]\n"
+        "usage: bench [--events N] [--users U] [--warmup N] [--warmup-rounds R] [--endpoints E] [--workers W] [--ordering per-user|none]\n"
         + "             [--rate R] [--duration S] [--ceiling-messages N] [--concurrency C] [--smoke] [--micro] [--out file.json]\n"
         + "  default: broker and HTTP ceilings, fleet matrix (per-user, none) x (1, 2 workers), then R events/s for S seconds.\n"
         + "  --smoke: a tiny run for CI. --micro: only the BenchmarkDotNet micro-benchmarks.";
@@ -56,7 +63,7 @@ public sealed record BenchOptions
         var options = smoke
             ? new BenchOptions
             {
-                Smoke = true, Events = 40, Users = 8, Warmup = 4, Endpoints = 2, Workers = [1], Orderings = ["per-user"],
+                Smoke = true, Events = 40, Users = 8, Warmup = 4, WarmupRounds = 1, Endpoints = 2, Workers = [1], Orderings = ["per-user"],
                 Rate = 10, Duration = TimeSpan.FromSeconds(4), CeilingMessages = 500, Concurrency = 8,
                 DrainTimeout = TimeSpan.FromSeconds(20),
             }
@@ -80,6 +87,7 @@ public sealed record BenchOptions
                 "--events" => options with { Events = Number() },
                 "--users" => options with { Users = Number() },
                 "--warmup" => options with { Warmup = WholeNumber() },
+                "--warmup-rounds" => options with { WarmupRounds = Number() },
                 "--endpoints" => options with { Endpoints = Number() },
                 "--workers" => options with { Workers = [Number()] },
                 "--ordering" => options with { Orderings = [Ordering(Value())] },

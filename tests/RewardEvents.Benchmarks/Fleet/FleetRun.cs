@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using MassTransit;
 using RewardEvents.Testing;
 using RewardEvents.Webhooks;
@@ -33,6 +34,7 @@ public static class FleetRun
             ["Security__ApiKeys__0"] = ApiKey,
             ["Delivery__AllowPrivateNetworks"] = "true",
             ["Delivery__RequireHttps"] = "false", // the local receiver speaks plain http; the hosts run with production settings
+            ["Telemetry__Prometheus"] = "true", // the warm-up reads each host's JIT time from its scrape
         };
         var logs = Path.Combine(RepoPaths.Root, "artifacts", "bench", "logs", scenario.Name);
         var hosts = new List<HostProcess>();
@@ -75,18 +77,13 @@ public static class FleetRun
             TimeSpan publishing;
             ReceiptLog log;
             CpuTime cpuAtStart;
+            WarmupResult warmup;
+            IReadOnlyDictionary<string, double> jitAtStart;
             var hostIds = hosts.ToDictionary(h => h.ProcessId, h => h.Name);
             try
             {
-                if (options.Warmup > 0)
-                {
-                    receiver.Reset();
-                    var warm = await EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout);
-                    if (!await receiver.Receipts.WaitForAsync(warm * scenario.Endpoints, options.DrainTimeout))
-                    {
-                        Console.Error.WriteLine($"  warm-up: {receiver.Receipts.Unique} of {warm * scenario.Endpoints} delivered in time; measuring anyway");
-                    }
-                }
+                warmup = await WarmUpAsync(bus, receiver, hosts, scenario, options);
+                jitAtStart = await JitSecondsAsync(hosts);
 
                 receiver.Reset();
                 log = receiver.Receipts;
@@ -105,6 +102,7 @@ public static class FleetRun
             var expected = published * scenario.Endpoints;
             var complete = await log.WaitForAsync(expected, options.DrainTimeout);
             var cpu = CpuTime.Read(hostIds).SecondsSince(cpuAtStart);
+            var jit = await JitSecondsAsync(hosts);
             var receipts = log.Snapshot();
             var span = receipts.Count > 1 ? (receipts.Max(r => r.Received) - receipts.Min(r => r.Received)).TotalSeconds : 0;
             return new FleetResult(
@@ -112,7 +110,9 @@ public static class FleetRun
                 publishing.TotalSeconds, span, span > 0 ? (receipts.Count - 1) / span : 0,
                 LatencyStats.Of(receipts.Select(r => r.LatencyMs).Where(double.IsFinite)),
                 hosts.ToDictionary(h => h.Name, h => h.PeakRssMib()),
-                cpu.ToDictionary(c => c.Key, c => log.Unique > 0 ? c.Value * 1000 / log.Unique : 0));
+                cpu.ToDictionary(c => c.Key, c => log.Unique > 0 ? c.Value * 1000 / log.Unique : 0),
+                warmup,
+                jit.ToDictionary(j => j.Key, j => (j.Value - jitAtStart[j.Key]) * 1000));
         }
         finally
         {
@@ -121,5 +121,55 @@ public static class FleetRun
                 await host.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Rounds of <see cref="BenchOptions.Warmup"/> events, each waited for, until no host spent more than
+    /// <see cref="BenchOptions.WarmupJitShare"/> of a round compiling (or <see cref="BenchOptions.WarmupRounds"/> ran).
+    /// </summary>
+    private static async Task<WarmupResult> WarmUpAsync(
+        IBus bus, WebhookReceiver receiver, IReadOnlyList<HostProcess> hosts, FleetScenario scenario, BenchOptions options)
+    {
+        var rounds = 0;
+        var events = 0;
+        var share = new Dictionary<string, double>();
+        while (options.Warmup > 0 && rounds < options.WarmupRounds)
+        {
+            var before = await JitSecondsAsync(hosts);
+            var clock = Stopwatch.StartNew();
+            receiver.Reset();
+            var warm = await EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout);
+            if (!await receiver.Receipts.WaitForAsync(warm * scenario.Endpoints, options.DrainTimeout))
+            {
+                Console.Error.WriteLine($"  warm-up: {receiver.Receipts.Unique} of {warm * scenario.Endpoints} delivered in time; measuring anyway");
+            }
+
+            var after = await JitSecondsAsync(hosts);
+            var seconds = clock.Elapsed.TotalSeconds;
+            share = after.ToDictionary(a => a.Key, a => (a.Value - before[a.Key]) / seconds);
+            rounds++;
+            events += warm;
+            if (share.Values.Max() <= options.WarmupJitShare)
+            {
+                break;
+            }
+        }
+
+        var settled = share.Count == 0 || share.Values.Max() <= options.WarmupJitShare;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  warm-up: {events} events in {rounds} round(s); share of the last round spent compiling: {string.Join(" ", share.Select(s => $"{s.Key}={s.Value:P1}"))}{(settled ? "" : " (still compiling: figures include JIT)")}"));
+        return new WarmupResult(events, rounds, share, settled);
+    }
+
+    private static async Task<IReadOnlyDictionary<string, double>> JitSecondsAsync(IReadOnlyList<HostProcess> hosts)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var seconds = new Dictionary<string, double>();
+        foreach (var host in hosts)
+        {
+            seconds[host.Name] = await JitTime.ReadAsync(client, host);
+        }
+
+        return seconds;
     }
 }

@@ -46,6 +46,9 @@ public static class ReportPrinter
                     $"  {run.Scenario.Name,-22} {run.Delivered,7}/{run.ExpectedDeliveries,-7}{(run.Complete ? " " : "!")} {run.DeliveriesPerSecond,8:F1} {run.LatencyMs.P50Ms,9:F0} {run.LatencyMs.P95Ms,8:F0} {run.LatencyMs.P99Ms,8:F0} {run.Duplicates,4}  {rss}");
                 var cpu = string.Join(" ", run.CpuMsPerDelivery.OrderBy(c => c.Key == "machine").ThenByDescending(c => c.Value).Select(c => $"{c.Key}={c.Value:F2}"));
                 text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-22} CPU ms per delivery: {cpu}");
+                var jit = string.Join(" ", run.JitMsDuringRun.Select(j => $"{j.Key}={j.Value:F0}"));
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  {"",-22} after {run.Warmup.Events} warm-up events ({run.Warmup.Rounds} round(s){(run.Warmup.Settled ? "" : ", JIT not settled")}); JIT ms in the run: {jit}");
             }
 
             text.AppendLine("  (! = not every delivery arrived before the drain timeout; CPU from /proc over the measured window)");
