@@ -18,6 +18,7 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<Attempt> Attempts => Set<Attempt>();
     public DbSet<UserSequence> UserSequences => Set<UserSequence>();
+    public DbSet<EndpointsStamp> EndpointsStamps => Set<EndpointsStamp>();
     public DbSet<RoutingState> Routings => Set<RoutingState>();
     public DbSet<WorkerInstance> Workers => Set<WorkerInstance>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
@@ -89,6 +90,14 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.ResponseBody).HasMaxLength(4096);
             e.Property(x => x.WorkerId).HasMaxLength(100);
             e.HasIndex(x => new { x.DeliveryId, x.Number });
+        });
+
+        modelBuilder.Entity<EndpointsStamp>(e =>
+        {
+            e.ToTable("endpoints_stamp");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.HasData(new EndpointsStamp { Id = EndpointsStamp.RowId, Stamp = Guid.Empty });
         });
 
         modelBuilder.Entity<UserSequence>(e =>

@@ -66,7 +66,13 @@ internal static class EndpointsApi
             };
             settings.ApplyTo(endpoint);
             db.Endpoints.Add(endpoint);
-            await db.SaveChangesAsync(cancellationToken);
+            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await EndpointsStamp.TouchAsync(db, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
             return Results.Created($"/v1/endpoints/{endpoint.Id}", EndpointView.From(endpoint, endpoint.CreatedAt, secret));
         }
     }
@@ -124,7 +130,10 @@ internal static class EndpointsApi
             endpoint.Version++;
             try
             {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
+                await EndpointsStamp.TouchAsync(db, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateConcurrencyException)
             {
@@ -156,9 +165,17 @@ internal static class EndpointsApi
     private static async Task<IResult> DeleteAsync(string id, RewardEventsDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var deleted = await db.Endpoints.Where(e => e.Id == id && e.DeletedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.DeletedAt, now).SetProperty(e => e.Enabled, false), cancellationToken);
-        return deleted == 0 ? Missing(id) : Results.NoContent();
+        if (deleted == 0)
+        {
+            return Missing(id);
+        }
+
+        await EndpointsStamp.TouchAsync(db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return Results.NoContent();
     }
 
     private static async Task<IResult> EnableAsync(string id, RewardEventsDbContext db, TimeProvider time, CancellationToken cancellationToken)

@@ -33,6 +33,7 @@ internal static class FleetMessaging
             services.AddSingleton<IDeliveryDispatcher, InMemoryDeliveryDispatcher>();
         }
 
+        services.AddSingleton<EndpointDirectory>();
         services.AddScoped(typeof(RouteEventActivity<>));
         services.AddScoped(typeof(RedispatchPendingActivity<>));
 

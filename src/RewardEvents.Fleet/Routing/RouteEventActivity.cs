@@ -15,7 +15,7 @@ namespace RewardEvents.Fleet.Routing;
 /// healed by redelivery of the event and by the scheduler's sweep of undispatched deliveries.
 /// </summary>
 internal sealed class RouteEventActivity<TMessage>(
-    RewardEventsDbContext db, IDeliveryDispatcher dispatcher, IOptions<DeliveryOptions> options, TimeProvider time)
+    RewardEventsDbContext db, EndpointDirectory directory, IDeliveryDispatcher dispatcher, IOptions<DeliveryOptions> options, TimeProvider time)
     : IStateMachineActivity<RoutingState, TMessage>
     where TMessage : class
 {
@@ -27,18 +27,31 @@ internal sealed class RouteEventActivity<TMessage>(
         var input = RoutingInput.From(context.Message);
         var now = time.GetUtcNow().UtcDateTime;
 
-        // A test event goes to its one endpoint; anything else to every endpoint subscribed to its type whose trigger it satisfies.
-        var live = db.Endpoints.AsNoTracking().Where(e => e.DeletedAt == null);
-        var endpoints = input.TargetEndpointId is { } target
-            ? await live.Where(e => e.Id == target).ToListAsync(cancellationToken)
-            : (await live.ToListAsync(cancellationToken))
-                .Where(e => e.Subscribes(input.EventType) && Trigger.Allows(e.Trigger, input.Subject))
-                .ToList();
+        // One query for the user's counter and the endpoints' stamp; the endpoint list itself comes from
+        // memory unless the stamp has moved.
+        var userId = input.UserId;
+        var probe = await Probe(db, userId).FirstOrDefaultAsync(cancellationToken);
+        var live = await directory.LiveAsync(db, probe?.Stamp, cancellationToken);
 
-        var counter = await db.UserSequences.FirstOrDefaultAsync(u => u.UserId == input.UserId, cancellationToken);
-        if (counter is null)
+        // A test event goes to its one endpoint; anything else to every endpoint subscribed to its type whose trigger it satisfies.
+        var endpoints = input.TargetEndpointId is { } target
+            ? live.Where(e => e.Id == target).ToList()
+            : live.Where(e => e.Subscribes(input.EventType) && Trigger.Allows(e.Trigger, input.Subject)).ToList();
+
+        var known = probe is null
+            ? await db.UserSequences.AsNoTracking().Where(u => u.UserId == userId)
+                .Select(u => new { LastSequence = (long?)u.LastSequence, Version = (int?)u.Version }).FirstOrDefaultAsync(cancellationToken)
+            : new { probe.LastSequence, probe.Version };
+        UserSequence counter;
+        if (known is { LastSequence: { } last, Version: { } version })
         {
-            counter = new UserSequence { UserId = input.UserId };
+            // Attached as read, so the update below carries the version read as its condition.
+            counter = new UserSequence { UserId = userId, LastSequence = last, Version = version };
+            db.UserSequences.Attach(counter);
+        }
+        else
+        {
+            counter = new UserSequence { UserId = userId };
             db.UserSequences.Add(counter);
         }
 
@@ -85,6 +98,15 @@ internal sealed class RouteEventActivity<TMessage>(
         await next.Execute(context);
     }
 
+    /// <summary>The endpoints' stamp and the user's counter (null where the user has none yet), in one query.</summary>
+    internal static IQueryable<RoutingProbe> Probe(RewardEventsDbContext db, string userId) =>
+        db.EndpointsStamps.AsNoTracking()
+            .Where(s => s.Id == EndpointsStamp.RowId)
+            .Select(s => new RoutingProbe(
+                s.Stamp,
+                db.UserSequences.Where(u => u.UserId == userId).Select(u => (long?)u.LastSequence).FirstOrDefault(),
+                db.UserSequences.Where(u => u.UserId == userId).Select(u => (int?)u.Version).FirstOrDefault()));
+
     public Task Faulted<TException>(BehaviorExceptionContext<RoutingState, TMessage, TException> context, IBehavior<RoutingState, TMessage> next)
         where TException : Exception
     {
@@ -96,3 +118,5 @@ internal sealed class RouteEventActivity<TMessage>(
 
     public void Accept(StateMachineVisitor visitor) => visitor?.Visit(this);
 }
+
+internal sealed record RoutingProbe(Guid Stamp, long? LastSequence, int? Version);

@@ -27,6 +27,9 @@ internal sealed class DeliveredWriter(IServiceScopeFactory scopes, ILogger<Deliv
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        // No savepoint around SaveChanges: a failure rolls the whole transaction back and the batch is run
+        // again item by item, so a savepoint to resume from would only cost two round trips per batch.
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync();
         db.Attempts.AddRange(batch.Select(i => i.Attempt));
         await db.SaveChangesAsync();

@@ -114,6 +114,44 @@ public abstract class EndpointManagementScenarios(EmbeddedServerFixture fixture)
     }
 
     [Fact]
+    public async Task Creating_changing_and_deleting_an_endpoint_applies_to_the_next_event_routed()
+    {
+        // The router holds the endpoint list in memory; each change must reach the very next event.
+        using var api = fixture.Server.CreateClient();
+        await using var witness = await TestReceiver.StartAsync();
+        await using var changed = await TestReceiver.StartAsync();
+        await using var added = await TestReceiver.StartAsync();
+        await EndpointApi.CreateAsync(api, new { url = witness.Url, event_types = new[] { "reward.redeemed" } });
+        var changedId = (await EndpointApi.CreateAsync(api, new { url = changed.Url, event_types = new[] { "reward.redeemed" } })).GetProperty("id").GetString()!;
+        await EndpointApi.PostEventAsync(api, "evt_dir_1", "user_dir");
+        await Eventually.UntilAsync(() => Task.FromResult(changed.Delivered().Any(d => d.EventId == "evt_dir_1")), TimeSpan.FromSeconds(30), "the first event reaches the endpoint to be changed");
+
+        await EndpointApi.PatchAsync(api, changedId, """{"event_types":["reward.redemption_failed"]}""");
+        var addedId = (await EndpointApi.CreateAsync(api, new { url = added.Url, event_types = new[] { "reward.redeemed" } })).GetProperty("id").GetString()!;
+        await EndpointApi.PostEventAsync(api, "evt_dir_2", "user_dir");
+        await Eventually.UntilAsync(() => Task.FromResult(added.Delivered().Any(d => d.EventId == "evt_dir_2")), TimeSpan.FromSeconds(30), "the new endpoint gets the next event");
+        Assert.Equal([changedId], await EndpointsNotRoutedAsync(api, "evt_dir_2", changedId, addedId));
+
+        using (var deleted = await api.DeleteAsync($"/v1/endpoints/{addedId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        await EndpointApi.PostEventAsync(api, "evt_dir_3", "user_dir");
+        await Eventually.UntilAsync(() => Task.FromResult(witness.Delivered().Any(d => d.EventId == "evt_dir_3")), TimeSpan.FromSeconds(30), "the third event is routed");
+        Assert.Equal([changedId, addedId], await EndpointsNotRoutedAsync(api, "evt_dir_3", changedId, addedId));
+        Assert.DoesNotContain(added.Delivered(), d => d.EventId == "evt_dir_3");
+    }
+
+    /// <summary>Those of <paramref name="endpointIds"/> the event has no delivery to (its deliveries are written with it, all at once).</summary>
+    private static async Task<List<string>> EndpointsNotRoutedAsync(HttpClient api, string eventId, params string[] endpointIds)
+    {
+        var status = await api.GetFromJsonAsync<JsonElement>($"/v1/events/{eventId}");
+        var routed = status.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("endpoint_id").GetString()).ToHashSet();
+        return endpointIds.Where(id => !routed.Contains(id)).ToList();
+    }
+
+    [Fact]
     public async Task A_new_url_and_custom_headers_apply_to_deliveries_not_yet_attempted()
     {
         using var api = fixture.Server.CreateClient();

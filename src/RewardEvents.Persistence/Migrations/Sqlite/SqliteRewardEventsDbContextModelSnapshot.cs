@@ -206,6 +206,26 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
                     b.ToTable("deliveries", (string)null);
                 });
 
+            modelBuilder.Entity("RewardEvents.Persistence.EndpointsStamp", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("Stamp")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("endpoints_stamp", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Stamp = new Guid("00000000-0000-0000-0000-000000000000")
+                        });
+                });
+
             modelBuilder.Entity("RewardEvents.Persistence.RoutingState", b =>
                 {
                     b.Property<Guid>("CorrelationId")
