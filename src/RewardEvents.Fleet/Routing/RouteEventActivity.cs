@@ -98,14 +98,16 @@ internal sealed class RouteEventActivity<TMessage>(
         await next.Execute(context);
     }
 
-    /// <summary>The endpoints' stamp and the user's counter (null where the user has none yet), in one query.</summary>
+    /// <summary>
+    /// The endpoints' stamp and the user's counter (null where the user has none yet), in one query. The
+    /// counter row is joined, not read by two scalar subqueries, so its sequence and version come from
+    /// one reading of the row even where READ COMMITTED does not read from a snapshot (SQL Server).
+    /// </summary>
     internal static IQueryable<RoutingProbe> Probe(RewardEventsDbContext db, string userId) =>
-        db.EndpointsStamps.AsNoTracking()
-            .Where(s => s.Id == EndpointsStamp.RowId)
-            .Select(s => new RoutingProbe(
-                s.Stamp,
-                db.UserSequences.Where(u => u.UserId == userId).Select(u => (long?)u.LastSequence).FirstOrDefault(),
-                db.UserSequences.Where(u => u.UserId == userId).Select(u => (int?)u.Version).FirstOrDefault()));
+        from s in db.EndpointsStamps.AsNoTracking()
+        where s.Id == EndpointsStamp.RowId
+        from u in db.UserSequences.AsNoTracking().Where(u => u.UserId == userId).DefaultIfEmpty()
+        select new RoutingProbe(s.Stamp, u == null ? null : u.LastSequence, u == null ? null : u.Version);
 
     public Task Faulted<TException>(BehaviorExceptionContext<RoutingState, TMessage, TException> context, IBehavior<RoutingState, TMessage> next)
         where TException : Exception
