@@ -41,11 +41,16 @@ public sealed class HostProcess : IAsyncDisposable
         var logFile = Path.Combine(logDirectory, $"{name}.log");
         var baseUrl = $"http://127.0.0.1:{FreePort.Next()}";
         // exec keeps the pid: /proc/<pid>/status is the host's own, not a shell's.
-        var start = new ProcessStartInfo("/bin/sh", ["-c", $"exec dotnet \"$0\" > \"$1\" 2>&1", dll, logFile]) { UseShellExecute = false };
+        // Started from its own directory, as its image starts it (WORKDIR /app): its appsettings.json is read
+        // from the working directory, and without it every SQL command was logged (EF Core's Information).
+        var start = new ProcessStartInfo("/bin/sh", ["-c", $"exec dotnet \"$0\" > \"$1\" 2>&1", dll, logFile])
+        {
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
         start.Environment["ASPNETCORE_URLS"] = baseUrl;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;

@@ -30,7 +30,8 @@ public sealed class FleetHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<FleetHost> StartAsync(FleetRoles roles, IDictionary<string, string?> settings)
+    /// <param name="logging">Adds to the host's logging (which otherwise shows warnings and errors on the console).</param>
+    public static async Task<FleetHost> StartAsync(FleetRoles roles, IDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -45,6 +46,7 @@ public sealed class FleetHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole();
+        logging?.Invoke(builder.Logging);
         builder.AddRewardEventsFleet(roles, "rewardevents-test");
         var app = builder.Build();
         app.MapRewardEventsFleet(roles);
