@@ -1,6 +1,6 @@
 using RewardEvents.Fleet;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = FleetApplication.CreateBuilder(args);
 builder.AddRewardEventsFleet(FleetRoles.Api, "rewardevents-api");
 
 var app = builder.Build();

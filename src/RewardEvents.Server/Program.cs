@@ -1,6 +1,6 @@
 using RewardEvents.Fleet;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = FleetApplication.CreateBuilder(args);
 builder.AddRewardEventsFleet(FleetRoles.All, "rewardevents-server");
 
 var app = builder.Build();

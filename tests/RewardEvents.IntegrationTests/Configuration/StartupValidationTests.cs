@@ -50,5 +50,31 @@ public sealed class StartupValidationTests
         Assert.Contains("ConnectionStrings:RabbitMq", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_server_started_from_another_directory_reads_its_own_appsettings()
+    {
+        // Started from a directory of its own, as a service unit without a working directory would start it.
+        // Only the database file is given here: that it is SQLite and the transport in-memory comes from
+        // the shipped appsettings.json alone (the defaults without it are SQL Server and RabbitMQ).
+        var work = Directory.CreateTempSubdirectory("rewardevents-elsewhere-").FullName;
+        var database = Path.Combine(work, "server.db");
+        try
+        {
+            await using (var server = FleetProcess.Start("Server", new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:RewardEvents"] = $"Data Source={database}",
+            }, work, startIn: work))
+            {
+                await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            }
+
+            Assert.True(File.Exists(database));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     private static string Flatten(Exception ex) => ex.InnerException is null ? ex.Message : ex.Message + " | " + Flatten(ex.InnerException);
 }

@@ -25,7 +25,8 @@ public sealed class FleetProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static FleetProcess Start(string host, IReadOnlyDictionary<string, string?> settings, string workDirectory)
+    /// <param name="startIn">The host's working directory; by default the test's own.</param>
+    public static FleetProcess Start(string host, IReadOnlyDictionary<string, string?> settings, string workDirectory, string? startIn = null)
     {
         var assembly = typeof(FleetProcess).Assembly.Location;
         var configuration = assembly.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
@@ -55,7 +56,10 @@ public sealed class FleetProcess : IAsyncDisposable
 
         Directory.CreateDirectory(workDirectory);
         var process = GuardedServerProcess.Start(workDirectory, $"{host.ToLowerInvariant()}-{marker[..8]}", "TERM",
-            ["dotnet", dll, $"--marker={marker}"], environment);
+            startIn is null
+                ? ["dotnet", dll, $"--marker={marker}"]
+                : ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", startIn, "dotnet", dll, $"--marker={marker}"],
+            environment);
         return new FleetProcess(process, marker, $"http://127.0.0.1:{port}");
     }
 
