@@ -16,6 +16,25 @@ public sealed class EndpointsStamp
 
     public Guid Stamp { get; set; }
 
+    /// <summary>
+    /// Runs <paramref name="change"/> and gives the stamp a new value in the same transaction; when the change
+    /// reports that it changed nothing, nothing is committed and the stamp stays.
+    /// </summary>
+    public static async Task<bool> ChangeAsync(RewardEventsDbContext db, Func<Task<bool>> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(change);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await change())
+        {
+            return false;
+        }
+
+        await TouchAsync(db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
     /// <summary>Gives the stamp a new value; call inside the transaction that changes the endpoints.</summary>
     public static Task TouchAsync(RewardEventsDbContext db, CancellationToken cancellationToken)
     {

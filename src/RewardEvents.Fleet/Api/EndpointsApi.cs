@@ -66,13 +66,7 @@ internal static class EndpointsApi
             };
             settings.ApplyTo(endpoint);
             db.Endpoints.Add(endpoint);
-            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                await EndpointsStamp.TouchAsync(db, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-            }
-
+            await SaveAsync(db, cancellationToken);
             return Results.Created($"/v1/endpoints/{endpoint.Id}", EndpointView.From(endpoint, endpoint.CreatedAt, secret));
         }
     }
@@ -130,10 +124,7 @@ internal static class EndpointsApi
             endpoint.Version++;
             try
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-                await EndpointsStamp.TouchAsync(db, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                await SaveAsync(db, cancellationToken);
             }
             catch (DbUpdateConcurrencyException)
             {
@@ -150,6 +141,14 @@ internal static class EndpointsApi
         }
     }
 
+    /// <summary>Saves the endpoint added or changed, with the stamp that tells the router to read the endpoints again.</summary>
+    private static Task SaveAsync(RewardEventsDbContext db, CancellationToken cancellationToken) =>
+        EndpointsStamp.ChangeAsync(db, async () =>
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
     private static async Task<IResult?> RefusedDestinationAsync(Uri url, DestinationPolicy destinations, CancellationToken cancellationToken)
     {
         var refused = await destinations.CheckAsync(url, cancellationToken);
@@ -165,17 +164,12 @@ internal static class EndpointsApi
     private static async Task<IResult> DeleteAsync(string id, RewardEventsDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var deleted = await db.Endpoints.Where(e => e.Id == id && e.DeletedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.DeletedAt, now).SetProperty(e => e.Enabled, false), cancellationToken);
-        if (deleted == 0)
-        {
-            return Missing(id);
-        }
-
-        await EndpointsStamp.TouchAsync(db, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return Results.NoContent();
+        var deleted = await EndpointsStamp.ChangeAsync(
+            db,
+            async () => await db.Endpoints.Where(e => e.Id == id && e.DeletedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.DeletedAt, now).SetProperty(e => e.Enabled, false), cancellationToken) > 0,
+            cancellationToken);
+        return deleted ? Results.NoContent() : Missing(id);
     }
 
     private static async Task<IResult> EnableAsync(string id, RewardEventsDbContext db, TimeProvider time, CancellationToken cancellationToken)
