@@ -30,20 +30,20 @@ internal sealed class RouteEventActivity<TMessage>(
         // One query for the user's counter and the endpoints' stamp; the endpoint list itself comes from
         // memory unless the stamp has moved.
         var userId = input.UserId;
-        var probe = await Probe(db, userId).FirstOrDefaultAsync(cancellationToken);
-        var live = await directory.LiveAsync(db, probe?.Stamp, cancellationToken);
+        var probe = await Probe(db, userId).FirstOrDefaultAsync(cancellationToken)
+            // No stamp row (removed by hand): the counter alone, and the endpoint list read every time.
+            ?? await db.UserSequences.AsNoTracking().Where(u => u.UserId == userId)
+                .Select(u => new RoutingProbe(null, u.LastSequence, u.Version)).FirstOrDefaultAsync(cancellationToken)
+            ?? new RoutingProbe(null, null, null);
+        var live = await directory.LiveAsync(db, probe.Stamp, cancellationToken);
 
         // A test event goes to its one endpoint; anything else to every endpoint subscribed to its type whose trigger it satisfies.
         var endpoints = input.TargetEndpointId is { } target
             ? live.Where(e => e.Id == target).ToList()
             : live.Where(e => e.Subscribes(input.EventType) && Trigger.Allows(e.Trigger, input.Subject)).ToList();
 
-        var known = probe is null
-            ? await db.UserSequences.AsNoTracking().Where(u => u.UserId == userId)
-                .Select(u => new { LastSequence = (long?)u.LastSequence, Version = (int?)u.Version }).FirstOrDefaultAsync(cancellationToken)
-            : new { probe.LastSequence, probe.Version };
         UserSequence counter;
-        if (known is { LastSequence: { } last, Version: { } version })
+        if (probe is { LastSequence: { } last, Version: { } version })
         {
             // Attached as read, so the update below carries the version read as its condition.
             counter = new UserSequence { UserId = userId, LastSequence = last, Version = version };
@@ -121,4 +121,5 @@ internal sealed class RouteEventActivity<TMessage>(
     public void Accept(StateMachineVisitor visitor) => visitor?.Visit(this);
 }
 
-internal sealed record RoutingProbe(Guid Stamp, long? LastSequence, int? Version);
+/// <summary>What the router reads first for an event; <see cref="Stamp"/> is null only where the stamp row is missing.</summary>
+internal sealed record RoutingProbe(Guid? Stamp, long? LastSequence, int? Version);
