@@ -17,8 +17,7 @@ public sealed class BatchQueryTranslationTests
     [Fact]
     public void The_claim_and_finish_queries_translate_for_SQL_Server()
     {
-        using var db = new SqlServerRewardEventsDbContext(
-            new DbContextOptionsBuilder<SqlServerRewardEventsDbContext>().UseSqlServer("Server=unused").Options);
+        using var db = FleetDatabase.UnconnectedSqlServer();
         List<Guid> ids = [Guid.NewGuid(), Guid.NewGuid()];
 
         var claim = FirstAttemptClaims.Claimable(db, ids).ToQueryString();
@@ -32,14 +31,9 @@ public sealed class BatchQueryTranslationTests
     [Fact]
     public void The_routers_probe_reads_the_counter_row_once_on_every_provider()
     {
-        using var sqlServer = new SqlServerRewardEventsDbContext(
-            new DbContextOptionsBuilder<SqlServerRewardEventsDbContext>().UseSqlServer("Server=unused").Options);
-        using var sqlite = new SqliteRewardEventsDbContext(
-            new DbContextOptionsBuilder<SqliteRewardEventsDbContext>().UseSqlite("Data Source=:memory:").Options);
-        using var postgres = FleetDatabase.OpenPostgres("Host=unused");
-
-        foreach (RewardEventsDbContext db in new RewardEventsDbContext[] { sqlServer, sqlite, postgres })
+        foreach (var db in FleetDatabase.UnconnectedPerProvider())
         {
+            using var context = db;
             var probe = RouteEventActivity<RewardEvents.Contracts.RewardRedeemed>.Probe(db, "user_1").ToQueryString();
 
             // One reference to the counter table: sequence and version from the same reading of the row.

@@ -30,12 +30,7 @@ public sealed class ProviderTests(PostgresServer postgres)
     [Fact]
     public void Each_provider_has_its_migrations_and_they_match_the_model()
     {
-        foreach (var db in new RewardEventsDbContext[]
-        {
-            new SqliteRewardEventsDbContext(new DbContextOptionsBuilder<SqliteRewardEventsDbContext>().UseSqlite("Data Source=:memory:").Options),
-            new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>().UseNpgsql("Host=unused").Options),
-            new SqlServerRewardEventsDbContext(new DbContextOptionsBuilder<SqlServerRewardEventsDbContext>().UseSqlServer("Server=unused").Options),
-        })
+        foreach (var db in FleetDatabase.UnconnectedPerProvider())
         {
             using (db)
             {

@@ -12,6 +12,18 @@ public static class FleetDatabase
     public static RewardEventsDbContext OpenPostgres(string connectionString) =>
         new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>().UseNpgsql(connectionString).Options);
 
+    /// <summary>A context of SQL Server's model and SQL that never connects: for migrations and query translation.</summary>
+    public static RewardEventsDbContext UnconnectedSqlServer() =>
+        new SqlServerRewardEventsDbContext(new DbContextOptionsBuilder<SqlServerRewardEventsDbContext>().UseSqlServer("Server=unused").Options);
+
+    /// <summary>One unconnected context per provider (SQLite in memory, PostgreSQL, SQL Server); the caller disposes them.</summary>
+    public static RewardEventsDbContext[] UnconnectedPerProvider() =>
+    [
+        new SqliteRewardEventsDbContext(new DbContextOptionsBuilder<SqliteRewardEventsDbContext>().UseSqlite("Data Source=:memory:").Options),
+        OpenPostgres("Host=unused"),
+        UnconnectedSqlServer(),
+    ];
+
     /// <summary>
     /// A fresh, migrated PostgreSQL database registered as the fleet registers its own (pooled contexts),
     /// for tests that run the fleet's database components in process.
