@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using RewardEvents.Fleet;
 using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Testing;
@@ -22,6 +23,11 @@ public class EmbeddedServerFixture : IAsyncLifetime
     /// <summary>Extra settings for a derived fixture.</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>Extra logging for a derived fixture.</summary>
+    protected virtual void ConfigureLogging(ILoggingBuilder logging)
+    {
+    }
+
     public async ValueTask InitializeAsync()
     {
         var settings = new Dictionary<string, string?>(Settings) { ["Transport:Kind"] = "InMemory" };
@@ -30,7 +36,7 @@ public class EmbeddedServerFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        Server = await FleetHost.StartAsync(FleetRoles.All, settings);
+        Server = await FleetHost.StartAsync(FleetRoles.All, settings, ConfigureLogging);
     }
 
     public async ValueTask DisposeAsync()
