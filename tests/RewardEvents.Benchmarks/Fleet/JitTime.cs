@@ -1,4 +1,4 @@
-using System.Globalization;
+using RewardEvents.Testing;
 
 namespace RewardEvents.Benchmarks.Fleet;
 
@@ -23,21 +23,9 @@ public static class JitTime
     /// <summary>The series' value summed over its labels; an exporter without the series is an error, not zero.</summary>
     public static double Sum(string scrape)
     {
-        ArgumentNullException.ThrowIfNull(scrape);
-        double? total = null;
-        foreach (var line in scrape.Split('\n'))
-        {
-            if (!line.StartsWith(Series, StringComparison.Ordinal) || line.Length == Series.Length || line[Series.Length] is not (' ' or '{'))
-            {
-                continue;
-            }
-
-            // name{labels} value [timestamp]
-            var afterLabels = line[Series.Length] == '{' ? line[(line.IndexOf('}', StringComparison.Ordinal) + 1)..] : line[Series.Length..];
-            var value = afterLabels.Trim().Split(' ')[0];
-            total = (total ?? 0) + double.Parse(value, CultureInfo.InvariantCulture);
-        }
-
-        return total ?? throw new InvalidOperationException($"The host's /metrics has no {Series}.");
+        var samples = PrometheusScrape.Parse(scrape);
+        return samples.Has(Series)
+            ? samples.Sum(Series)
+            : throw new InvalidOperationException($"The host's /metrics has no {Series}.");
     }
 }

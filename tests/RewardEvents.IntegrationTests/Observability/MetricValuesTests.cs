@@ -1,14 +1,12 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Testing;
 
 namespace RewardEvents.IntegrationTests.Observability;
 
 /// <summary>The delivery metrics count what happened: a known scenario, its figures read back from <c>/metrics</c>.</summary>
-public sealed partial class MetricValuesTests(PrometheusServerFixture fixture) : IClassFixture<PrometheusServerFixture>
+public sealed class MetricValuesTests(PrometheusServerFixture fixture) : IClassFixture<PrometheusServerFixture>
 {
     private const int Events = 3;
 
@@ -33,9 +31,8 @@ public sealed partial class MetricValuesTests(PrometheusServerFixture fixture) :
 
         await Eventually.PassesAsync(async () =>
         {
-            var samples = Parse(await api.GetStringAsync("/metrics"));
-            double Sum(string name, params (string Key, string Value)[] labels) =>
-                samples.Where(s => s.Name == name && labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value)).Sum(s => s.Value);
+            var scrape = PrometheusScrape.Parse(await api.GetStringAsync("/metrics"));
+            double Sum(string name, params (string Key, string Value)[] labels) => scrape.Sum(name, labels);
 
             // Flaky: 3 delivered after 4 attempts (one failure, then three successes).
             Assert.Equal(Events, Sum("rewardevents_deliveries_delivered_total", ("endpoint_id", flakyId)));
@@ -70,23 +67,4 @@ public sealed partial class MetricValuesTests(PrometheusServerFixture fixture) :
         created.EnsureSuccessStatusCode();
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
-
-    private static List<Sample> Parse(string scrape) =>
-        scrape.Split('\n')
-            .Where(line => line.Length > 0 && line[0] != '#')
-            .Select(line => SampleLine().Match(line))
-            .Where(m => m.Success)
-            .Select(m => new Sample(
-                m.Groups["name"].Value,
-                LabelPair().Matches(m.Groups["labels"].Value).ToDictionary(l => l.Groups[1].Value, l => l.Groups[2].Value),
-                double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture)))
-            .ToList();
-
-    private sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})?\s+(?<value>\S+)")]
-    private static partial Regex SampleLine();
-
-    [GeneratedRegex("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
-    private static partial Regex LabelPair();
 }
