@@ -74,7 +74,8 @@ public static class FleetHostExtensions
         if (roles.HasFlag(FleetRoles.Worker))
         {
             services.AddSingleton<WorkerIdentity>();
-            services.AddScoped<DeliveryProcessor>();
+            services.AddScoped<IDeliveryProcessor, DeliveryProcessor>();
+            services.AddSingleton<DeliveryTurns>();
             services.AddScoped<EndpointHealth>();
             services.AddHttpClient<WebhookSender>(c => c.Timeout = Timeout.InfiniteTimeSpan)
                 .ConfigurePrimaryHttpMessageHandler(sp => WebhookHttpHandler.Create(sp.GetRequiredService<DestinationPolicy>()))

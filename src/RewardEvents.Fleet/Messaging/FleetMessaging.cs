@@ -57,6 +57,7 @@ internal static class FleetMessaging
             if (roles.HasFlag(FleetRoles.Worker))
             {
                 x.AddConsumer<DeliverWebhookConsumer>().ExcludeFromConfigureEndpoints();
+                x.AddConsumer<DeliverWebhookBatchConsumer>().ExcludeFromConfigureEndpoints();
             }
 
             if (transport.Kind == TransportKind.RabbitMq)
@@ -120,8 +121,9 @@ internal static class FleetMessaging
             r.Ignore<ConnectionException>(); // redelivered on reconnect; see RoutingStateDefinition
             r.Ignore<RabbitMQ.Client.Exceptions.RabbitMQClientException>();
         });
-        // One (endpoint, user) pair at a time inside this process; different pairs run concurrently.
-        endpoint.ConfigureConsumer<DeliverWebhookConsumer>(context, c => c.Message<DeliverWebhook>(m =>
-            m.UsePartitioner(options.ConcurrencyPerPartition, x => OrderingKey.For(x.Message.EndpointId, x.Message.UserId))));
+        // One (endpoint, user) pair at a time inside this process (DeliveryTurns, shared by both consumers, as a batch
+        // holds several pairs); different pairs run concurrently.
+        endpoint.ConfigureConsumer<DeliverWebhookConsumer>(context);
+        endpoint.ConfigureConsumer<DeliverWebhookBatchConsumer>(context);
     }
 }

@@ -1,16 +1,16 @@
 using MassTransit;
-using RewardEvents.Contracts;
 
 namespace RewardEvents.Fleet.Messaging;
 
-/// <summary>The embedded transport has one delivery queue; per-user order comes from the partitioner and the database guard.</summary>
-internal sealed class InMemoryDeliveryDispatcher : IDeliveryDispatcher
+/// <summary>The embedded transport has one delivery queue; per-user order comes from the worker's turns and the database guard.</summary>
+internal sealed class InMemoryDeliveryDispatcher : DeliveryDispatcher
 {
     private static readonly Uri Address = new($"queue:{DeliveryTopology.InMemoryQueue}");
 
-    public async Task DispatchAsync(ISendEndpointProvider sender, DeliverWebhook command, CancellationToken cancellationToken)
+    protected override async Task SendAsync<T>(ISendEndpointProvider sender, T message, string userId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(sender);
         var endpoint = await sender.GetSendEndpoint(Address);
-        await endpoint.Send(command, cancellationToken);
+        await endpoint.Send(message, cancellationToken);
     }
 }

@@ -1,5 +1,4 @@
 using MassTransit;
-using RewardEvents.Contracts;
 
 namespace RewardEvents.Fleet.Messaging;
 
@@ -7,13 +6,14 @@ namespace RewardEvents.Fleet.Messaging;
 /// Sends to the consistent-hash exchange with the user id as routing key, so one user's deliveries
 /// always land on the same partition queue.
 /// </summary>
-internal sealed class RabbitMqDeliveryDispatcher : IDeliveryDispatcher
+internal sealed class RabbitMqDeliveryDispatcher : DeliveryDispatcher
 {
     private static readonly Uri Address = new($"exchange:{DeliveryTopology.Exchange}?type=x-consistent-hash&durable=true");
 
-    public async Task DispatchAsync(ISendEndpointProvider sender, DeliverWebhook command, CancellationToken cancellationToken)
+    protected override async Task SendAsync<T>(ISendEndpointProvider sender, T message, string userId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(sender);
         var endpoint = await sender.GetSendEndpoint(Address);
-        await endpoint.Send(command, context => context.SetRoutingKey(command.UserId), cancellationToken);
+        await endpoint.Send(message, context => context.SetRoutingKey(userId), cancellationToken);
     }
 }

@@ -22,10 +22,7 @@ internal sealed class RedispatchPendingActivity<TMessage>(RewardEventsDbContext 
         var pending = await db.Deliveries.AsNoTracking()
             .Where(d => d.RoutingId == routingId && d.Status == DeliveryStatus.Pending && d.AttemptCount == 0)
             .ToListAsync(context.CancellationToken);
-        foreach (var delivery in pending)
-        {
-            await dispatcher.DispatchAsync(context, DeliveryCommands.For(delivery), context.CancellationToken);
-        }
+        await dispatcher.DispatchAsync(context, pending.ConvertAll(DeliveryCommands.For), context.CancellationToken);
 
         await next.Execute(context);
     }

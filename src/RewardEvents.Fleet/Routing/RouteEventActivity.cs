@@ -10,7 +10,7 @@ namespace RewardEvents.Fleet.Routing;
 
 /// <summary>
 /// Routes a new event: matches endpoints, takes the user's next sequence number, writes one delivery
-/// per endpoint and sends one <c>DeliverWebhook</c> each. The rows are committed with the saga in one
+/// per endpoint and sends them to the user's partition in one <c>DeliverWebhookBatch</c>. The rows are committed with the saga in one
 /// transaction; the sends leave only after that commit (in-memory outbox), so a crash in between is
 /// healed by redelivery of the event and by the scheduler's sweep of undispatched deliveries.
 /// </summary>
@@ -90,10 +90,8 @@ internal sealed class RouteEventActivity<TMessage>(
         db.Deliveries.AddRange(deliveries);
 
         FleetTelemetry.EventsRouted.Add(1, new KeyValuePair<string, object?>("event_type", input.EventType));
-        foreach (var delivery in deliveries)
-        {
-            await dispatcher.DispatchAsync(context, DeliveryCommands.For(delivery), cancellationToken);
-        }
+        // All of them concern one user, so one partition: one message for the lot.
+        await dispatcher.DispatchAsync(context, deliveries.ConvertAll(DeliveryCommands.For), cancellationToken);
 
         await next.Execute(context);
     }

@@ -25,7 +25,7 @@ internal sealed partial class DeliveryProcessor(
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     WorkerIdentity worker,
-    ILogger<DeliveryProcessor> logger)
+    ILogger<DeliveryProcessor> logger) : IDeliveryProcessor
 {
     /// <summary>How long a parked delivery waits before the scheduler checks its predecessor again, in case a wake-up was lost.</summary>
     internal static readonly TimeSpan ParkRecheck = TimeSpan.FromSeconds(30);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,6 +108,49 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
         var delivered = await Eventually.UntilAsync(
             () => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(30), "the delivery goes out once the endpoint is on");
         Assert.Equal("evt_enable_race", delivered.EventId);
+    }
+
+    [Fact]
+    public async Task A_slow_endpoint_holds_back_its_own_deliveries_but_not_the_same_users_deliveries_to_another()
+    {
+        var (_, settings) = await FleetSettingsAsync("slow-neighbour");
+        await using var api = await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router, settings);
+        await using var worker = await FleetHost.StartAsync(FleetRoles.Worker, settings);
+        using var client = api.CreateClient();
+        await using var slow = await TestReceiver.StartAsync();
+        await using var fast = await TestReceiver.StartAsync();
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrivedAtSlow = new ConcurrentQueue<ReceivedWebhook>();
+        slow.Hold = request =>
+        {
+            arrivedAtSlow.Enqueue(request);
+            return answer.Task;
+        };
+
+        try
+        {
+            // Both per-user; each event goes to both in one message to the worker.
+            await Reliability.RetryScheduleTests.CreateEndpointAsync(client, slow.Url, []);
+            await Reliability.RetryScheduleTests.CreateEndpointAsync(client, fast.Url, []);
+            for (var i = 1; i <= 3; i++)
+            {
+                await Reliability.RetryScheduleTests.PostEventAsync(client, $"evt_neighbour_{i}", "user_neighbour");
+            }
+
+            // All three reach the fast endpoint, in order, while the slow one still sits on the user's first.
+            var atFast = await Eventually.UntilAsync(
+                () => Task.FromResult(fast.Delivered() is { Count: 3 } all ? all : null), TimeSpan.FromSeconds(12), "the fast endpoint gets all three");
+            Assert.Equal([1L, 2L, 3L], atFast.Select(r => r.Sequence));
+            Assert.Equal([1L], arrivedAtSlow.Select(r => r.Sequence));
+        }
+        finally
+        {
+            answer.TrySetResult();
+        }
+
+        var atSlow = await Eventually.UntilAsync(
+            () => Task.FromResult(slow.Delivered() is { Count: 3 } all ? all : null), TimeSpan.FromSeconds(30), "the slow endpoint gets all three once it answers");
+        Assert.Equal([1L, 2L, 3L], atSlow.Select(r => r.Sequence));
     }
 
     /// <summary>A virtual host and a database of the test's own, and the settings that point a host at them.</summary>

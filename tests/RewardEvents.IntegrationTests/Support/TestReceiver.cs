@@ -27,6 +27,9 @@ public sealed class TestReceiver : IAsyncDisposable
     /// <summary>Decides the status code of each request; 200 when it returns null.</summary>
     public Func<ReceivedWebhook, int?> Respond { get; set; } = _ => null;
 
+    /// <summary>Awaited before each request is answered (and recorded): a slow receiver, for as long as the test likes.</summary>
+    public Func<ReceivedWebhook, Task> Hold { get; set; } = _ => Task.CompletedTask;
+
     public string Url { get; private set; } = "";
 
     /// <summary>When set, 429 and 503 answers carry <c>Retry-After</c> with this many seconds.</summary>
@@ -45,6 +48,7 @@ public sealed class TestReceiver : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             var request = new ReceivedWebhook(DateTimeOffset.UtcNow, headers, body);
+            await receiver.Hold(request);
             var status = receiver.Respond(request) ?? 200;
             receiver.Requests.Enqueue(request with { AnsweredWith = status });
             if (status is 429 or 503 && receiver.RetryAfterSeconds is { } seconds)

@@ -25,6 +25,14 @@ public sealed class ContractTests
             "deliveryId:String endpointId:String eventId:String sequence:Number userId:String"
         },
         {
+            typeof(DeliverWebhookBatch),
+            new DeliverWebhookBatch
+            {
+                Deliveries = [new DeliverWebhook { DeliveryId = Guid.NewGuid(), EventId = "evt_1", EndpointId = "ep_1", UserId = "user_1", Sequence = 3 }],
+            },
+            "deliveries:Array"
+        },
+        {
             typeof(WebhookDelivered),
             new WebhookDelivered { DeliveryId = Guid.NewGuid(), EventId = "evt_1", EndpointId = "ep_1", Attempts = 2, DeliveredAt = DateTimeOffset.UtcNow },
             "attempts:Number deliveredAt:String deliveryId:String endpointId:String eventId:String"
