@@ -77,6 +77,7 @@ public static class FleetHostExtensions
             services.AddScoped<IDeliveryProcessor, DeliveryProcessor>();
             services.AddSingleton<DeliveryTurns>();
             services.AddScoped<EndpointHealth>();
+            services.AddScoped<LazyDbContext>();
             services.AddHttpClient<WebhookSender>(c => c.Timeout = Timeout.InfiniteTimeSpan)
                 .ConfigurePrimaryHttpMessageHandler(sp => WebhookHttpHandler.Create(sp.GetRequiredService<DestinationPolicy>()))
                 .RemoveAllLoggers();

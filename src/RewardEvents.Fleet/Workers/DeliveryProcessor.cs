@@ -15,7 +15,7 @@ namespace RewardEvents.Fleet.Workers;
 /// per-user ordering it is parked while an earlier delivery for the same endpoint and user is not final.
 /// </summary>
 internal sealed partial class DeliveryProcessor(
-    RewardEventsDbContext db,
+    LazyDbContext lazyDb,
     WebhookSender sender,
     IDeliveryDispatcher dispatcher,
     FirstAttemptClaims claims,
@@ -31,6 +31,8 @@ internal sealed partial class DeliveryProcessor(
     internal static readonly TimeSpan ParkRecheck = TimeSpan.FromSeconds(30);
 
     private readonly DeliveryOptions _options = options.Value;
+
+    private RewardEventsDbContext Db => lazyDb.Context;
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -80,8 +82,8 @@ internal sealed partial class DeliveryProcessor(
 
             // Enabled since we read it, its release (which runs after the endpoint is saved enabled) may have come
             // before this park and missed it: release this one as it would have, or it waits the hour.
-            await db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.Waiting
-                    && db.Endpoints.Any(e => e.Id == d.EndpointId && e.Enabled && e.DeletedAt == null))
+            await Db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.Waiting
+                    && Db.Endpoints.Any(e => e.Id == d.EndpointId && e.Enabled && e.DeletedAt == null))
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, Now), cancellationToken);
             return;
         }
@@ -91,7 +93,7 @@ internal sealed partial class DeliveryProcessor(
             // The common case in one round trip: claimed unless an earlier delivery is unfinished.
             if (await ClaimAsync(delivery, unblockedOnly: true, cancellationToken))
             {
-                await LostAttempts.RecordAsync(db, delivery, _options, Now, cancellationToken);
+                await LostAttempts.RecordAsync(Db, delivery, _options, Now, cancellationToken);
                 await AttemptAsync(delivery, endpoint, loaded.Payload, shortCircuit: false, context);
                 return;
             }
@@ -126,7 +128,7 @@ internal sealed partial class DeliveryProcessor(
         }
 
         // Taking over an attempt whose lease ran out: put the lost one on record first.
-        await LostAttempts.RecordAsync(db, delivery, _options, Now, cancellationToken);
+        await LostAttempts.RecordAsync(Db, delivery, _options, Now, cancellationToken);
 
         await AttemptAsync(delivery, endpoint, loaded.Payload, shortCircuit, context);
     }
@@ -146,16 +148,16 @@ internal sealed partial class DeliveryProcessor(
     {
         var now = Now;
         var spacing = TimeSpan.FromSeconds(1 / rate);
-        var taken = await db.Endpoints.Where(e => e.Id == endpoint.Id && (e.NextSlotAt == null || e.NextSlotAt <= now))
+        var taken = await Db.Endpoints.Where(e => e.Id == endpoint.Id && (e.NextSlotAt == null || e.NextSlotAt <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.NextSlotAt, now + spacing), cancellationToken);
         if (taken == 1)
         {
             return true;
         }
 
-        var nextSlot = await db.Endpoints.AsNoTracking().Where(e => e.Id == endpoint.Id).Select(e => e.NextSlotAt).FirstOrDefaultAsync(cancellationToken);
+        var nextSlot = await Db.Endpoints.AsNoTracking().Where(e => e.Id == endpoint.Id).Select(e => e.NextSlotAt).FirstOrDefaultAsync(cancellationToken);
         var later = (nextSlot > now ? nextSlot.Value : now) + spacing * Random.Shared.NextDouble();
-        await db.Deliveries
+        await Db.Deliveries
             .Where(d => d.Id == delivery.Id && d.AttemptCount == delivery.AttemptCount
                 && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting || d.Status == DeliveryStatus.Retrying))
             .ExecuteUpdateAsync(s => s
@@ -173,7 +175,7 @@ internal sealed partial class DeliveryProcessor(
     };
 
     private Task<bool> IsBlockedAsync(Delivery delivery, CancellationToken cancellationToken) =>
-        db.Deliveries.HasUnfinishedPredecessorAsync(delivery, cancellationToken);
+        Db.Deliveries.HasUnfinishedPredecessorAsync(delivery, cancellationToken);
 
     /// <summary>
     /// Parks a blocked delivery, then looks again: if the predecessor finished meanwhile, its release may
@@ -186,7 +188,7 @@ internal sealed partial class DeliveryProcessor(
     }
 
     private Task ParkAsync(Delivery delivery, DateTime recheckAt, CancellationToken cancellationToken) =>
-        db.Deliveries
+        Db.Deliveries
             .Where(d => d.Id == delivery.Id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting
                 || d.Status == DeliveryStatus.Retrying))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Waiting).SetProperty(d => d.NextAttemptAt, recheckAt), cancellationToken);
@@ -196,14 +198,14 @@ internal sealed partial class DeliveryProcessor(
     {
         var now = Now;
         var leaseUntil = now + _options.RequestTimeout + _options.LeaseMargin;
-        var claimable = db.Deliveries
+        var claimable = Db.Deliveries
             .Where(d => d.Id == delivery.Id && d.AttemptCount == delivery.AttemptCount
                 && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting
                     || (d.Status == DeliveryStatus.Retrying && (d.ManualRetry || d.NextAttemptAt <= now))
                     || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now)));
         if (unblockedOnly)
         {
-            claimable = claimable.WhoseTurnHasCome(db.Deliveries, db.Endpoints.Where(e => e.Ordering == EndpointOrdering.PerUser));
+            claimable = claimable.WhoseTurnHasCome(Db.Deliveries, Db.Endpoints.Where(e => e.Ordering == EndpointOrdering.PerUser));
         }
 
         var claimed = await claimable
@@ -228,7 +230,7 @@ internal sealed partial class DeliveryProcessor(
         }
         else
         {
-            payload ??= await db.Routings.AsNoTracking()
+            payload ??= await Db.Routings.AsNoTracking()
                 .Where(r => r.CorrelationId == delivery.RoutingId).Select(r => r.Payload).FirstAsync(cancellationToken);
             var signer = secrets.SignerFor(endpoint, Now);
             result = await sender.SendAsync(
@@ -271,8 +273,8 @@ internal sealed partial class DeliveryProcessor(
             return;
         }
 
-        db.Attempts.Add(attempt);
-        await db.SaveChangesAsync(cancellationToken);
+        Db.Attempts.Add(attempt);
+        await Db.SaveChangesAsync(cancellationToken);
 
         if (!shortCircuit)
         {
@@ -354,7 +356,7 @@ internal sealed partial class DeliveryProcessor(
     }
 
     private Task SetRetryingAsync(Delivery delivery, AttemptResult result, DateTime nextAttemptAt, CancellationToken cancellationToken) =>
-        db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.InFlight)
+        Db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.InFlight)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, DeliveryStatus.Retrying)
                 .SetProperty(d => d.NextAttemptAt, nextAttemptAt)
@@ -367,7 +369,7 @@ internal sealed partial class DeliveryProcessor(
     {
         var cancellationToken = context.CancellationToken;
         var now = Now;
-        var updated = await db.Deliveries.Where(d => d.Id == delivery.Id
+        var updated = await Db.Deliveries.Where(d => d.Id == delivery.Id
                 && d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, status)
@@ -445,7 +447,7 @@ internal sealed partial class DeliveryProcessor(
 
     private async Task ReleaseSuccessorAsync(Delivery delivery, ISendEndpointProvider sendEndpoints, CancellationToken cancellationToken)
     {
-        var next = await db.Deliveries.AsNoTracking()
+        var next = await Db.Deliveries.AsNoTracking()
             .Where(d => d.EndpointId == delivery.EndpointId && d.UserId == delivery.UserId && d.Sequence > delivery.Sequence
                 && d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered)
             .OrderBy(d => d.Sequence)

@@ -9,9 +9,11 @@ namespace RewardEvents.Fleet.Workers;
 /// The circuit breaker and automatic disabling of failing endpoints. State lives on the endpoint
 /// row, shared by every worker; changes are conditional updates, so concurrent workers agree.
 /// </summary>
-internal sealed class EndpointHealth(RewardEventsDbContext db, IOptions<DeliveryOptions> options)
+internal sealed class EndpointHealth(LazyDbContext lazyDb, IOptions<DeliveryOptions> options)
 {
     private readonly DeliveryOptions _options = options.Value;
+
+    private RewardEventsDbContext Db => lazyDb.Context;
 
     /// <summary>
     /// Whether the caller may send now: the circuit is closed, or it is half-open (the current step
@@ -31,7 +33,7 @@ internal sealed class EndpointHealth(RewardEventsDbContext db, IOptions<Delivery
         }
 
         var nextProbeAt = now + ProbeSpacing(endpoint);
-        var won = await db.Endpoints.Where(e => e.Id == endpoint.Id && e.CircuitOpenUntil == openUntil)
+        var won = await Db.Endpoints.Where(e => e.Id == endpoint.Id && e.CircuitOpenUntil == openUntil)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.CircuitOpenUntil, nextProbeAt), cancellationToken);
         return won == 1;
     }
@@ -43,7 +45,7 @@ internal sealed class EndpointHealth(RewardEventsDbContext db, IOptions<Delivery
             return;
         }
 
-        var closed = await db.Endpoints.Where(e => e.Id == endpoint.Id && (e.ConsecutiveFailures > 0 || e.CircuitOpenUntil != null))
+        var closed = await Db.Endpoints.Where(e => e.Id == endpoint.Id && (e.ConsecutiveFailures > 0 || e.CircuitOpenUntil != null))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(e => e.ConsecutiveFailures, 0)
                 .SetProperty(e => e.FailingSince, (DateTime?)null)
@@ -51,7 +53,7 @@ internal sealed class EndpointHealth(RewardEventsDbContext db, IOptions<Delivery
         if (closed == 1 && endpoint.CircuitOpenUntil is not null)
         {
             // The probe got through: let the backlog that waited behind the open circuit drain now.
-            await db.Deliveries.Where(d => d.EndpointId == endpoint.Id && d.Status == DeliveryStatus.Retrying && d.NextAttemptAt > now)
+            await Db.Deliveries.Where(d => d.EndpointId == endpoint.Id && d.Status == DeliveryStatus.Retrying && d.NextAttemptAt > now)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, now), cancellationToken);
             await OperationalEvents.PublishAsync(publisher, Routing.EventTypes.EndpointRecovered, endpoint.Id, null, cancellationToken);
         }
@@ -60,18 +62,18 @@ internal sealed class EndpointHealth(RewardEventsDbContext db, IOptions<Delivery
     public async Task RecordFailureAsync(
         WebhookEndpoint endpoint, AttemptResult result, DateTime now, IPublishEndpoint publisher, CancellationToken cancellationToken)
     {
-        await db.Endpoints.Where(e => e.Id == endpoint.Id)
+        await Db.Endpoints.Where(e => e.Id == endpoint.Id)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(e => e.ConsecutiveFailures, e => e.ConsecutiveFailures + 1)
                 .SetProperty(e => e.FailingSince, e => e.FailingSince ?? now), cancellationToken);
-        var current = await db.Endpoints.AsNoTracking().FirstAsync(e => e.Id == endpoint.Id, cancellationToken);
+        var current = await Db.Endpoints.AsNoTracking().FirstAsync(e => e.Id == endpoint.Id, cancellationToken);
 
         string? disableReason = result.EndpointGone ? "the receiver answered 410 Gone"
             : current.FailingSince <= now - _options.DisableAfter ? $"failing without a success since {current.FailingSince:O}"
             : null;
         if (disableReason is not null)
         {
-            var disabled = await db.Endpoints.Where(e => e.Id == endpoint.Id && e.Enabled)
+            var disabled = await Db.Endpoints.Where(e => e.Id == endpoint.Id && e.Enabled)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.Enabled, false).SetProperty(e => e.DisabledReason, disableReason), cancellationToken);
             if (disabled == 1)
             {
@@ -84,7 +86,7 @@ internal sealed class EndpointHealth(RewardEventsDbContext db, IOptions<Delivery
         if (current.ConsecutiveFailures >= _options.CircuitBreakerThreshold && current.CircuitOpenUntil is null)
         {
             var openUntil = now + ProbeSpacing(current);
-            await db.Endpoints.Where(e => e.Id == endpoint.Id && e.CircuitOpenUntil == null)
+            await Db.Endpoints.Where(e => e.Id == endpoint.Id && e.CircuitOpenUntil == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.CircuitOpenUntil, openUntil), cancellationToken);
         }
     }
