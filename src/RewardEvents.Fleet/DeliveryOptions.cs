@@ -51,7 +51,10 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Deliveries one worker attempts at once on one partition (different users only).</summary>
+    /// <summary>
+    /// Messages one worker handles at once on one partition. A message is one delivery, or an event's whole
+    /// fan-out (a <c>DeliverWebhookBatch</c>), so up to this many times the endpoints per event may be in flight.
+    /// </summary>
     [Range(1, 256)]
     public int ConcurrencyPerPartition { get; set; } = 8;
 
