@@ -19,7 +19,7 @@ internal sealed class DeliveryTurns
         {
             if (!_turns.TryGetValue(key, out turn))
             {
-                turn = new Turn(this, key);
+                turn = new Turn(key);
                 _turns.Add(key, turn);
             }
 
@@ -36,7 +36,7 @@ internal sealed class DeliveryTurns
             throw;
         }
 
-        return turn.Held();
+        return new Release(this, turn);
     }
 
     /// <summary>How many pairs are held or waited for (for tests).</summary>
@@ -62,30 +62,27 @@ internal sealed class DeliveryTurns
         }
     }
 
-    private sealed class Turn(DeliveryTurns owner, (string, string) key)
+    private sealed class Turn((string, string) key)
     {
         public (string, string) Key { get; } = key;
-
-        private DeliveryTurns Owner { get; } = owner;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         /// <summary>Those holding or waiting; guarded by the owner's table.</summary>
         public int Holders { get; set; }
+    }
 
-        public IDisposable Held() => new Release(this);
+    /// <summary>A held turn; disposing it (once, however often it is called) lets the next waiter go.</summary>
+    private sealed class Release(DeliveryTurns owner, Turn turn) : IDisposable
+    {
+        private int _released;
 
-        private sealed class Release(Turn turn) : IDisposable
+        public void Dispose()
         {
-            private int _released;
-
-            public void Dispose()
+            if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                if (Interlocked.Exchange(ref _released, 1) == 0)
-                {
-                    turn.Gate.Release();
-                    turn.Owner.Leave(turn);
-                }
+                turn.Gate.Release();
+                owner.Leave(turn);
             }
         }
     }
