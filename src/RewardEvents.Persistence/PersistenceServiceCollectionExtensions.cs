@@ -42,7 +42,15 @@ public static class PersistenceServiceCollectionExtensions
                 services.AddDbContextPool<RewardEventsDbContext, SqliteRewardEventsDbContext>(o => o.UseSqlite(connectionString), PoolSize);
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<RewardEventsDbContext, PostgresRewardEventsDbContext>(o => o.UseNpgsql(PostgresConnection.WithDefaults(connectionString)), PoolSize);
+                var postgres = PostgresConnection.WithDefaults(connectionString);
+                services.AddDbContextPool<RewardEventsDbContext, PostgresRewardEventsDbContext>(o =>
+                {
+                    o.UseNpgsql(postgres);
+                    if (PostgresConnection.PreparesStatements(postgres))
+                    {
+                        o.AddInterceptors(new FailedConnectionRetirement());
+                    }
+                }, PoolSize);
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<RewardEventsDbContext, SqlServerRewardEventsDbContext>(o => o.UseSqlServer(connectionString), PoolSize);

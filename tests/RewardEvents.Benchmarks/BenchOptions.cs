@@ -44,6 +44,9 @@ public sealed record BenchOptions
     /// <summary>How long one fleet run may wait for its last delivery before it reports what arrived.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>Appended to the fleet hosts' PostgreSQL connection string, to compare settings (e.g. <c>Max Auto Prepare=0</c>).</summary>
+    public string DatabaseOptions { get; init; } = "";
+
     public bool Smoke { get; init; }
 
     public bool Micro { get; init; }
@@ -52,7 +55,7 @@ public sealed record BenchOptions
 
     public const string Usage =
         "usage: bench [--events N] [--users U] [--warmup N] [--warmup-rounds R] [--endpoints E] [--workers W] [--ordering per-user|none]\n"
-        + "             [--rate R] [--duration S] [--ceiling-messages N] [--concurrency C] [--smoke] [--micro] [--out file.json]\n"
+        + "             [--rate R] [--duration S] [--ceiling-messages N] [--concurrency C] [--database-options \"K=V;...\"] [--smoke] [--micro] [--out file.json]\n"
         + "  default: broker and HTTP ceilings, fleet matrix (per-user, none) x (1, 2 workers), then R events/s for S seconds.\n"
         + "  --smoke: a tiny run for CI. --micro: only the BenchmarkDotNet micro-benchmarks.";
 
@@ -95,6 +98,7 @@ public sealed record BenchOptions
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Number()) },
                 "--ceiling-messages" => options with { CeilingMessages = Number() },
                 "--concurrency" => options with { Concurrency = Number() },
+                "--database-options" => options with { DatabaseOptions = ";" + Value().TrimStart(';') },
                 "--out" => options with { Out = Value() },
                 _ => throw new ArgumentException($"Unknown argument '{name}'.\n{Usage}"),
             };

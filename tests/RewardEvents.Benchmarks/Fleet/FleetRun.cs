@@ -30,7 +30,7 @@ public static class FleetRun
             ["Transport__Kind"] = "RabbitMq",
             ["ConnectionStrings__RabbitMq"] = vhost.AmqpUri,
             ["Database__Provider"] = "Postgres",
-            ["ConnectionStrings__RewardEvents"] = database,
+            ["ConnectionStrings__RewardEvents"] = database + options.DatabaseOptions,
             ["Security__ApiKeys__0"] = ApiKey,
             ["Delivery__AllowPrivateNetworks"] = "true",
             ["Delivery__RequireHttps"] = "false", // the local receiver speaks plain http; the hosts run with production settings
