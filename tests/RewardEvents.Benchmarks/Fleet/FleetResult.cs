@@ -20,7 +20,36 @@ public sealed record FleetResult(
     IReadOnlyDictionary<string, double> PeakRssMib,
     IReadOnlyDictionary<string, double> CpuMsPerDelivery,
     WarmupResult Warmup,
-    IReadOnlyDictionary<string, double> JitMsDuringRun);
+    IReadOnlyDictionary<string, double> JitMsDuringRun,
+    IReadOnlyList<SecondOfLatency>? LatencyBySecond = null);
+
+/// <summary>
+/// The deliveries received in one second of a fixed-rate run (counted from its first receipt) and their
+/// latency: whether a run's tail is spread evenly or comes from a few bad seconds.
+/// </summary>
+public sealed record SecondOfLatency(int Second, DateTimeOffset At, int Count, double P50Ms, double P99Ms, double MaxMs)
+{
+    public static IReadOnlyList<SecondOfLatency> Of(IReadOnlyList<(DateTimeOffset Received, double LatencyMs)> receipts)
+    {
+        ArgumentNullException.ThrowIfNull(receipts);
+        if (receipts.Count == 0)
+        {
+            return [];
+        }
+
+        var start = receipts.Min(r => r.Received);
+        return receipts
+            .Where(r => double.IsFinite(r.LatencyMs))
+            .GroupBy(r => (int)(r.Received - start).TotalSeconds)
+            .OrderBy(g => g.Key)
+            .Select(g =>
+            {
+                var stats = LatencyStats.Of(g.Select(r => r.LatencyMs));
+                return new SecondOfLatency(g.Key, start.AddSeconds(g.Key), stats.Count, Math.Round(stats.P50Ms, 1), Math.Round(stats.P99Ms, 1), Math.Round(stats.MaxMs, 1));
+            })
+            .ToList();
+    }
+}
 
 /// <summary>
 /// How the run warmed up: events and rounds before the clock started, each host's share of the last

@@ -112,7 +112,8 @@ public static class FleetRun
                 hosts.ToDictionary(h => h.Name, h => h.PeakRssMib()),
                 cpu.ToDictionary(c => c.Key, c => log.Unique > 0 ? c.Value * 1000 / log.Unique : 0),
                 warmup,
-                jit.ToDictionary(j => j.Key, j => (j.Value - jitAtStart[j.Key]) * 1000));
+                jit.ToDictionary(j => j.Key, j => (j.Value - jitAtStart[j.Key]) * 1000),
+                scenario.Rate is null ? null : SecondOfLatency.Of(receipts));
         }
         finally
         {

@@ -49,6 +49,13 @@ public static class ReportPrinter
                 var jit = string.Join(" ", run.JitMsDuringRun.Select(j => $"{j.Key}={j.Value:F0}"));
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"  {"",-22} after {run.Warmup.Events} warm-up events ({run.Warmup.Rounds} round(s){(run.Warmup.Settled ? "" : ", JIT not settled")}); JIT ms in the run: {jit}");
+                if (run.LatencyBySecond is { Count: > 0 } seconds)
+                {
+                    var worst = string.Join(", ", seconds.OrderByDescending(b => b.MaxMs).Take(3).Select(b => $"{b.Second} s: p99 {b.P99Ms:F0} max {b.MaxMs:F0}"));
+                    var within = seconds.Count(b => b.P99Ms <= 100);
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"  {"",-22} by second: p99 <= 100 ms in {within} of {seconds.Count}; worst {worst}");
+                }
             }
 
             text.AppendLine("  (! = not every delivery arrived before the drain timeout; CPU from /proc over the measured window)");

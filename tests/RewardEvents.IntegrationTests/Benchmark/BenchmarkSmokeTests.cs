@@ -60,7 +60,12 @@ public sealed class BenchmarkSmokeTests
             Assert.True(cpu.GetProperty("machine").GetDouble() > 0, $"machine CPU per delivery measured: {cpu}");
             Assert.True(cpu.GetProperty("router").GetDouble() > 0, $"router CPU per delivery measured: {cpu}");
         });
-        Assert.True(root.GetProperty("fixed_rate").GetProperty("delivered").GetInt32() > 0, "the fixed-rate run delivered");
+        var fixedRate = root.GetProperty("fixed_rate");
+        Assert.True(fixedRate.GetProperty("delivered").GetInt32() > 0, "the fixed-rate run delivered");
+        // Its latency second by second accounts for every delivery it received.
+        var seconds = fixedRate.GetProperty("latency_by_second").EnumerateArray().ToList();
+        Assert.Equal(fixedRate.GetProperty("delivered").GetInt32(), seconds.Sum(s => s.GetProperty("count").GetInt32()));
+        Assert.All(seconds, s => Assert.True(s.GetProperty("p99_ms").GetDouble() <= s.GetProperty("max_ms").GetDouble(), $"p99 within max: {s}"));
         Assert.True(root.GetProperty("fleet_to_ceiling_ratio").GetDouble() > 0, "the ratio is computed");
     }
 
