@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -31,7 +30,7 @@ internal sealed class RouteEventActivity<TMessage>(
         // One query for the user's counter and the endpoints' stamp; the endpoint list itself comes from
         // memory unless the stamp has moved.
         var userId = input.UserId;
-        var probe = await RoutingQueries.ProbeAsync(db, userId, cancellationToken)
+        var probe = await Probe(db, userId).FirstOrDefaultAsync(cancellationToken)
             // No stamp row (removed by hand): the counter alone, and the endpoint list read every time.
             ?? await db.UserSequences.AsNoTracking().Where(u => u.UserId == userId)
                 .Select(u => new RoutingProbe(null, u.LastSequence, u.Version)).FirstOrDefaultAsync(cancellationToken)
@@ -97,6 +96,17 @@ internal sealed class RouteEventActivity<TMessage>(
         await next.Execute(context);
     }
 
+    /// <summary>
+    /// The endpoints' stamp and the user's counter (null where the user has none yet), in one query. The
+    /// counter row is joined, not read by two scalar subqueries, so its sequence and version come from
+    /// one reading of the row even where READ COMMITTED does not read from a snapshot (SQL Server).
+    /// </summary>
+    internal static IQueryable<RoutingProbe> Probe(RewardEventsDbContext db, string userId) =>
+        from s in db.EndpointsStamps.AsNoTracking()
+        where s.Id == EndpointsStamp.RowId
+        from u in db.UserSequences.AsNoTracking().Where(u => u.UserId == userId).DefaultIfEmpty()
+        select new RoutingProbe(s.Stamp, u == null ? null : u.LastSequence, u == null ? null : u.Version);
+
     public Task Faulted<TException>(BehaviorExceptionContext<RoutingState, TMessage, TException> context, IBehavior<RoutingState, TMessage> next)
         where TException : Exception
     {
@@ -107,26 +117,6 @@ internal sealed class RouteEventActivity<TMessage>(
     public void Probe(ProbeContext context) => context?.CreateScope("route-event");
 
     public void Accept(StateMachineVisitor visitor) => visitor?.Visit(this);
-}
-
-/// <summary>The router's per-event queries, compiled once: EF Core otherwise rebuilds and looks up each query's shape on every run.</summary>
-internal static class RoutingQueries
-{
-    /// <summary>
-    /// The endpoints' stamp and the user's counter (null where the user has none yet), in one query. The
-    /// counter row is joined, not read by two scalar subqueries, so its sequence and version come from
-    /// one reading of the row even where READ COMMITTED does not read from a snapshot (SQL Server).
-    /// </summary>
-    internal static readonly Expression<Func<RewardEventsDbContext, string, IQueryable<RoutingProbe>>> Probe = (db, userId) =>
-        from s in db.EndpointsStamps.AsNoTracking()
-        where s.Id == EndpointsStamp.RowId
-        from u in db.UserSequences.AsNoTracking().Where(u => u.UserId == userId).DefaultIfEmpty()
-        select new RoutingProbe(s.Stamp, u == null ? null : u.LastSequence, u == null ? null : u.Version);
-
-    internal static readonly Func<RewardEventsDbContext, string, CancellationToken, Task<RoutingProbe?>> ProbeAsync =
-        EF.CompileAsyncQuery(Expression.Lambda<Func<RewardEventsDbContext, string, CancellationToken, RoutingProbe?>>(
-            Expression.Call(typeof(Queryable), nameof(Queryable.FirstOrDefault), [typeof(RoutingProbe)], Probe.Body),
-            [.. Probe.Parameters, Expression.Parameter(typeof(CancellationToken), "cancellationToken")]));
 }
 
 /// <summary>What the router reads first for an event; <see cref="Stamp"/> is null only where the stamp row is missing.</summary>

@@ -11,10 +11,6 @@ internal sealed class EfSagaRepositoryContext<TSaga, TDbContext, TMessage> : Con
     where TDbContext : DbContext
     where TMessage : class
 {
-    /// <summary>Compiled once per saga and context type: EF Core otherwise rebuilds and looks up the query's shape on every load.</summary>
-    private static readonly Func<TDbContext, Guid, CancellationToken, Task<TSaga?>> LoadById =
-        EF.CompileAsyncQuery((TDbContext db, Guid id, CancellationToken _) => db.Set<TSaga>().FirstOrDefault(s => s.CorrelationId == id));
-
     private readonly TDbContext _db;
     private readonly ConsumeContext<TMessage> _context;
     private readonly ISagaConsumeContextFactory<TDbContext, TSaga> _factory;
@@ -56,7 +52,7 @@ internal sealed class EfSagaRepositoryContext<TSaga, TDbContext, TMessage> : Con
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await LoadById(_db, correlationId, CancellationToken);
+        var instance = await _db.Set<TSaga>().FirstOrDefaultAsync(s => s.CorrelationId == correlationId, CancellationToken);
         return instance is null
             ? default!
             : await _factory.CreateSagaConsumeContext(_db, _context, instance, SagaConsumeContextMode.Load);
