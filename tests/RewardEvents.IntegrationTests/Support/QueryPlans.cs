@@ -16,6 +16,47 @@ public static class QueryPlans
     }
 
     /// <summary>
+    /// Prepares the command (an EF query whose parameters are Guid collections) on the server and runs it under
+    /// EXPLAIN ANALYZE with <c>plan_cache_mode = force_generic_plan</c>: the plan made without the parameters'
+    /// values, which PostgreSQL may choose for a prepared statement after its fifth run. The plan's root node.
+    /// </summary>
+    public static async Task<JsonElement> ExplainAnalyzeGenericAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var sql = command.CommandText;
+        var values = new List<string>();
+        // Longest names first, so that @p1 does not replace the start of @p10.
+        foreach (var parameter in command.Parameters.Cast<DbParameter>().OrderByDescending(p => p.ParameterName.Length))
+        {
+            var guids = parameter.Value as IEnumerable<Guid> ?? throw new NotSupportedException($"parameter {parameter.ParameterName} is not a Guid collection");
+            var name = parameter.ParameterName.StartsWith('@') ? parameter.ParameterName : "@" + parameter.ParameterName;
+            values.Add($"'{{{string.Join(",", guids)}}}'::uuid[]");
+            sql = sql.Replace(name, $"${values.Count}", StringComparison.Ordinal);
+        }
+
+        await using var prepare = command.Connection!.CreateCommand();
+        prepare.CommandText = $"SET plan_cache_mode = force_generic_plan; PREPARE generic_plan_check AS {sql}";
+        await prepare.ExecuteNonQueryAsync(cancellationToken);
+        try
+        {
+            await using var explain = command.Connection.CreateCommand();
+            explain.CommandText = $"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE generic_plan_check({string.Join(", ", values)})";
+            using var json = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync(cancellationToken))!);
+            var plan = json.RootElement[0].GetProperty("Plan").Clone();
+            // A generic plan keeps the parameter in its conditions; a custom one would show the values.
+            return plan.GetRawText().Contains("$1", StringComparison.Ordinal)
+                ? plan
+                : throw new InvalidOperationException($"PostgreSQL did not use a generic plan: {plan}");
+        }
+        finally
+        {
+            await using var cleanup = command.Connection.CreateCommand();
+            cleanup.CommandText = "DEALLOCATE generic_plan_check; RESET plan_cache_mode";
+            await cleanup.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
     /// Rows the plan read from a table and its indexes (kept plus filtered out, over every loop), in the
     /// nodes whose alias passes <paramref name="alias"/>; a bitmap index scan counts under its heap scan's alias.
     /// </summary>

@@ -53,23 +53,31 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         var claimable = FirstAttemptClaims.Claimable(db, batch).Select(d => d.Id);
         Assert.Equal(first.Concat(unordered).Select(d => d.Id).Order(), (await claimable.ToListAsync(cancellationToken)).Order());
         await AssertReadsOnlyItsOwnRowsAsync(db, claimable, batch.Count, "claim");
+        await AssertReadsOnlyItsOwnRowsAsync(db, claimable, batch.Count, "claim", genericPlan: true);
 
         // Finishing a batch (the writer's conditional update), one already final among them.
         await db.Deliveries.Where(d => d.Id == first[0].Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Delivered), cancellationToken);
         var finishable = DeliveredWriter.Finishable(db, batch).Select(d => d.Id);
         Assert.Equal(batch.Skip(1).Order(), (await finishable.ToListAsync(cancellationToken)).Order());
         await AssertReadsOnlyItsOwnRowsAsync(db, finishable, batch.Count, "finishing update");
+        await AssertReadsOnlyItsOwnRowsAsync(db, finishable, batch.Count, "finishing update", genericPlan: true);
     }
 
-    /// <summary>The query, under EXPLAIN ANALYZE, read at most two rows of the deliveries table per row of the batch.</summary>
-    private static async Task AssertReadsOnlyItsOwnRowsAsync(RewardEventsDbContext db, IQueryable<Guid> query, int batch, string what)
+    /// <summary>
+    /// The query, under EXPLAIN ANALYZE, read at most two rows of the deliveries table per row of the batch. With
+    /// <paramref name="genericPlan"/> it runs as a statement prepared on the server under the plan PostgreSQL may
+    /// switch to after five runs, made without the batch's values (the fleet prepares its statements: Max Auto Prepare).
+    /// </summary>
+    private static async Task AssertReadsOnlyItsOwnRowsAsync(RewardEventsDbContext db, IQueryable<Guid> query, int batch, string what, bool genericPlan = false)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = query.CreateDbCommand();
-        var plan = await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
+        var plan = genericPlan
+            ? await QueryPlans.ExplainAnalyzeGenericAsync(command, cancellationToken)
+            : await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
         var read = QueryPlans.RowsRead(plan, "deliveries", alias => alias == "d");
-        Assert.True(read <= 2 * batch, $"the {what} of {batch} deliveries read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
+        Assert.True(read <= 2 * batch, $"the {what} of {batch} deliveries{(genericPlan ? " (generic plan)" : "")} read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
     }
 
     private static WebhookEndpoint Endpoint(string id, EndpointOrdering ordering) => TestRows.Endpoint(id, At, e => e.Ordering = ordering);
