@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Persistence;
 using RewardEvents.Testing;

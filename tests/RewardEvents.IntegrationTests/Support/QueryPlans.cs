@@ -11,8 +11,7 @@ public static class QueryPlans
     {
         ArgumentNullException.ThrowIfNull(command);
         command.CommandText = "EXPLAIN (ANALYZE, FORMAT JSON) " + command.CommandText;
-        using var json = JsonDocument.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!);
-        return json.RootElement[0].GetProperty("Plan").Clone();
+        return RootPlan(await command.ExecuteScalarAsync(cancellationToken));
     }
 
     /// <summary>
@@ -41,8 +40,7 @@ public static class QueryPlans
         {
             await using var explain = command.Connection.CreateCommand();
             explain.CommandText = $"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE generic_plan_check({string.Join(", ", values)})";
-            using var json = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync(cancellationToken))!);
-            var plan = json.RootElement[0].GetProperty("Plan").Clone();
+            var plan = RootPlan(await explain.ExecuteScalarAsync(cancellationToken));
             // A generic plan keeps the parameter in its conditions; a custom one would show the values.
             return plan.GetRawText().Contains("$1", StringComparison.Ordinal)
                 ? plan
@@ -54,6 +52,13 @@ public static class QueryPlans
             cleanup.CommandText = "DEALLOCATE generic_plan_check; RESET plan_cache_mode";
             await cleanup.ExecuteNonQueryAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>The root node of what <c>EXPLAIN (FORMAT JSON)</c> returned.</summary>
+    private static JsonElement RootPlan(object? explained)
+    {
+        using var json = JsonDocument.Parse((string)explained!);
+        return json.RootElement[0].GetProperty("Plan").Clone();
     }
 
     /// <summary>
