@@ -267,7 +267,7 @@ internal sealed partial class DeliveryProcessor(
 
             if (outcome.WaitingSuccessor is { } successor)
             {
-                await dispatcher.DispatchAsync(context, DeliveryCommands.For(successor), cancellationToken);
+                await dispatcher.DispatchAsync(context, successor, cancellationToken);
             }
 
             return;

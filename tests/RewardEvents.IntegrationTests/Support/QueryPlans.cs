@@ -54,6 +54,14 @@ public static class QueryPlans
         }
     }
 
+    /// <summary>The root node of a plan <c>auto_explain</c> reported (with <c>log_format = json</c>) in a notice's text.</summary>
+    public static JsonElement FromAutoExplain(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var json = JsonDocument.Parse(message[message.IndexOf('{', StringComparison.Ordinal)..]);
+        return json.RootElement.GetProperty("Plan").Clone();
+    }
+
     /// <summary>The root node of what <c>EXPLAIN (FORMAT JSON)</c> returned.</summary>
     private static JsonElement RootPlan(object? explained)
     {
@@ -75,7 +83,9 @@ public static class QueryPlans
             : node.TryGetProperty("Index Name", out var index) && index.GetString() is { } name
                 && (name.StartsWith($"IX_{table}_", StringComparison.Ordinal) || name == $"PK_{table}");
         var read = 0.0;
-        if (onTable && own is not null && alias(own))
+        // An UPDATE's or INSERT's own node writes the rows its children read: counting it would count them twice.
+        var writes = node.TryGetProperty("Node Type", out var type) && type.GetString() == "ModifyTable";
+        if (onTable && !writes && own is not null && alias(own))
         {
             read += (node.GetProperty("Actual Rows").GetDouble() + Removed(node, "Rows Removed by Filter") + Removed(node, "Rows Removed by Index Recheck"))
                 * node.GetProperty("Actual Loops").GetDouble();

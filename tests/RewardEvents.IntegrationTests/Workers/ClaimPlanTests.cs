@@ -1,5 +1,8 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using RewardEvents.Fleet.Workers;
 using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Persistence;
@@ -61,6 +64,74 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(batch.Skip(1).Order(), (await finishable.ToListAsync(cancellationToken)).Order());
         await AssertReadsOnlyItsOwnRowsAsync(db, finishable, batch.Count, "finishing update");
         await AssertReadsOnlyItsOwnRowsAsync(db, finishable, batch.Count, "finishing update", genericPlan: true);
+
+        // The whole delivered write on PostgreSQL, one statement: the finishing update ("d") and each item's
+        // successor ("w", through the index of open deliveries) together read at most three rows per item.
+        var items = first.Concat(blocked).Concat(unordered).Select(d => new DeliveredWriter.Item(
+            new Attempt { DeliveryId = d.Id, Number = 1, StartedAt = At, DurationMs = 2, StatusCode = 200, Succeeded = true }, d, 200, At)).ToList();
+        await AssertDeliveredStatementReadsOnlyItsOwnRowsAsync(db, items, genericPlan: false);
+        await AssertDeliveredStatementReadsOnlyItsOwnRowsAsync(db, items, genericPlan: true);
+    }
+
+    /// <summary>
+    /// Runs <see cref="PostgresDeliveredBatch"/>'s statement for the items in a transaction rolled back afterwards.
+    /// The custom plan comes from EXPLAIN ANALYZE. For the generic plan the statement is prepared on the server, as
+    /// Npgsql's auto-prepare runs it, under <c>plan_cache_mode = force_generic_plan</c>, and its plan is what
+    /// <c>auto_explain</c> reports of the run (a statement prepared through the protocol cannot be explained).
+    /// </summary>
+    private static async Task AssertDeliveredStatementReadsOnlyItsOwnRowsAsync(RewardEventsDbContext db, IReadOnlyList<DeliveredWriter.Item> items, bool genericPlan)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var (sql, parameters) = PostgresDeliveredBatch.Command(items, At);
+        await using var command = connection.CreateCommand();
+        command.Transaction = (NpgsqlTransaction)transaction.GetDbTransaction();
+        command.CommandText = sql;
+        command.Parameters.AddRange(parameters);
+        JsonElement plan;
+        if (genericPlan)
+        {
+            var notices = new List<string>();
+            void OnNotice(object? sender, NpgsqlNoticeEventArgs e) => notices.Add(e.Notice.MessageText);
+            connection.Notice += OnNotice;
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync(
+                    "LOAD 'auto_explain'; SET LOCAL auto_explain.log_min_duration = 0; SET LOCAL auto_explain.log_analyze = on; " +
+                    "SET LOCAL auto_explain.log_format = json; SET LOCAL client_min_messages = log; SET LOCAL plan_cache_mode = force_generic_plan",
+                    cancellationToken);
+                await command.PrepareAsync(cancellationToken);
+                var returned = 0;
+                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        returned++;
+                    }
+                }
+
+                Assert.Equal(items.Count, returned);
+            }
+            finally
+            {
+                connection.Notice -= OnNotice;
+            }
+
+            var generic = await db.Database.SqlQueryRaw<long>(
+                "SELECT generic_plans AS \"Value\" FROM pg_prepared_statements WHERE statement LIKE '%WITH batch AS%'").ToListAsync(cancellationToken);
+            Assert.Equal(1L, Assert.Single(generic)); // it really ran under a generic plan
+            plan = QueryPlans.FromAutoExplain(Assert.Single(notices, n => n.Contains("WITH batch AS", StringComparison.Ordinal)));
+        }
+        else
+        {
+            plan = await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
+        }
+
+        await transaction.RollbackAsync(cancellationToken);
+        var read = QueryPlans.RowsRead(plan, "deliveries", alias => alias is "d" or "w");
+        Assert.True(read <= 3 * items.Count,
+            $"the delivered statement for {items.Count} deliveries{(genericPlan ? " (generic plan)" : "")} read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using RewardEvents.Fleet;
 using RewardEvents.Fleet.Workers;
 using RewardEvents.Persistence;
+using RewardEvents.IntegrationTests.Persistence;
 using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Testing;
 
@@ -86,35 +87,72 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         Assert.All(claimsPerDelivery.Values, n => Assert.Equal(1, n)); // ...by exactly one of the two
     }
 
-    [Fact]
-    public async Task A_batch_of_successes_records_attempts_finishes_deliveries_and_finds_parked_successors()
+    /// <summary>
+    /// The same batch through both implementations of the write: one statement on PostgreSQL, EF Core's
+    /// transaction on the other providers (SQLite here).
+    /// </summary>
+    [Theory]
+    [InlineData("Postgres")]
+    [InlineData("Sqlite")]
+    public async Task A_batch_of_successes_records_attempts_finishes_deliveries_and_finds_parked_successors(string provider)
     {
-        await SeedAsync(Endpoint("ep_w"));
+        if (provider == "Sqlite")
+        {
+            await SqliteFileDatabase.UseServicesAsync("delivered", WriteABatchOfSuccessesAsync);
+        }
+        else
+        {
+            await WriteABatchOfSuccessesAsync(_services);
+        }
+    }
+
+    private static async Task WriteABatchOfSuccessesAsync(ServiceProvider services)
+    {
+        await SeedAsync(services, Endpoint("ep_w"), Endpoint("ep_x"));
         var done = Delivery("ep_w", "u1", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
         var parked = Delivery("ep_w", "u1", 2, d => d.Status = DeliveryStatus.Waiting);
+        var parkedLater = Delivery("ep_w", "u1", 3, d => d.Status = DeliveryStatus.Waiting);
         var alone = Delivery("ep_w", "u2", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
         var alreadyFinal = Delivery("ep_w", "u3", 1, d => { d.Status = DeliveryStatus.DeadLettered; d.AttemptCount = 9; d.FinalAt = At; });
-        await SeedAsync(done, parked, alone, alreadyFinal);
+        // u4's next is retrying, not parked: the one parked behind it has nothing to gain from a wake-up.
+        var beforeRetrying = Delivery("ep_w", "u4", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
+        var retrying = Delivery("ep_w", "u4", 2, d => { d.Status = DeliveryStatus.Retrying; d.AttemptCount = 1; d.NextAttemptAt = At.AddHours(1); });
+        var behindRetrying = Delivery("ep_w", "u4", 3, d => d.Status = DeliveryStatus.Waiting);
+        // u5's parked delivery is to another endpoint: not this one's successor.
+        var otherEndpoint = Delivery("ep_w", "u5", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; });
+        var parkedElsewhere = Delivery("ep_x", "u5", 2, d => d.Status = DeliveryStatus.Waiting);
+        await SeedAsync(services, done, parked, parkedLater, alone, alreadyFinal, beforeRetrying, retrying, behindRetrying, otherEndpoint, parkedElsewhere);
 
-        await using var writer = await StartAsync(new DeliveredWriter(_services.GetRequiredService<IServiceScopeFactory>(), NullLogger<DeliveredWriter>.Instance));
+        await using var writer = await StartAsync(new DeliveredWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<DeliveredWriter>.Instance));
         var ct = TestContext.Current.CancellationToken;
         var outcomes = await Task.WhenAll(
             writer.Service.WriteAsync(Attempt(done.Row, 1, 200), done.Row, 200, At.AddSeconds(1), ct),
             writer.Service.WriteAsync(Attempt(alone.Row, 1, 204), alone.Row, 204, At.AddSeconds(2), ct),
-            writer.Service.WriteAsync(Attempt(alreadyFinal.Row, 10, 200), alreadyFinal.Row, 200, At.AddSeconds(3), ct));
+            writer.Service.WriteAsync(Attempt(alreadyFinal.Row, 10, 200), alreadyFinal.Row, 200, At.AddSeconds(3), ct),
+            writer.Service.WriteAsync(Attempt(beforeRetrying.Row, 1, 200), beforeRetrying.Row, 200, At.AddSeconds(1), ct),
+            writer.Service.WriteAsync(Attempt(otherEndpoint.Row, 1, 200), otherEndpoint.Row, 200, At.AddSeconds(1), ct));
 
-        Assert.Equal([true, true, false], outcomes.Select(o => o.Finished));
-        Assert.Equal(parked.Row.Id, outcomes[0].WaitingSuccessor?.Id);
-        Assert.Null(outcomes[1].WaitingSuccessor);
+        Assert.Equal([true, true, false, true, true], outcomes.Select(o => o.Finished));
+        var successor = outcomes[0].WaitingSuccessor;
+        Assert.NotNull(successor);
+        Assert.Equal(
+            (parked.Row.Id, parked.Row.EventId, "ep_w", "u1", 2L),
+            (successor.DeliveryId, successor.EventId, successor.EndpointId, successor.UserId, successor.Sequence));
+        Assert.All(outcomes.Skip(1), o => Assert.Null(o.WaitingSuccessor));
 
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
         var rows = await db.Deliveries.AsNoTracking().ToDictionaryAsync(d => d.Id, ct);
-        Assert.Equal((DeliveryStatus.Delivered, 200), (rows[done.Row.Id].Status, rows[done.Row.Id].LastStatusCode));
+        Assert.Equal((DeliveryStatus.Delivered, 200, (DateTime?)null), (rows[done.Row.Id].Status, rows[done.Row.Id].LastStatusCode, rows[done.Row.Id].LeaseUntil));
         Assert.Equal((DeliveryStatus.Delivered, 204), (rows[alone.Row.Id].Status, rows[alone.Row.Id].LastStatusCode));
+        Assert.All(outcomes, o => Assert.Equal(At.AddSeconds(3), o.FinalAt)); // the batch's one stamp
         Assert.Equal(outcomes[0].FinalAt, rows[done.Row.Id].FinalAt);
         Assert.Equal((DeliveryStatus.DeadLettered, At), (rows[alreadyFinal.Row.Id].Status, rows[alreadyFinal.Row.Id].FinalAt)); // untouched
-        Assert.Equal(3, await db.Attempts.CountAsync(ct)); // every attempt made is on record, even the late one
+        Assert.Equal(DeliveryStatus.Waiting, rows[parked.Row.Id].Status); // woken by the caller's message, not here
+        var attempts = await db.Attempts.AsNoTracking().ToListAsync(ct);
+        Assert.Equal(5, attempts.Count); // every attempt made is on record, even the late one
+        var late = Assert.Single(attempts, a => a.DeliveryId == alreadyFinal.Row.Id);
+        Assert.Equal((10, 200, true, "test", At, 3), (late.Number, late.StatusCode, late.Succeeded, late.WorkerId, late.StartedAt, late.DurationMs));
     }
 
     [Fact]
@@ -141,7 +179,8 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
 
         Assert.True((await first).Finished);
         Assert.True((await third).Finished);
-        await Assert.ThrowsAsync<DbUpdateException>(() => failing);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => failing);
+        Assert.Contains("value too long", error.GetBaseException().Message, StringComparison.Ordinal);
 
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
@@ -157,7 +196,7 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         DeliveryId = delivery.Id, Number = number, StartedAt = At, DurationMs = 3, StatusCode = status, Succeeded = true, WorkerId = "test",
     };
 
-    private async Task<Started<T>> StartAsync<T>(T service)
+    private static async Task<Started<T>> StartAsync<T>(T service)
         where T : Microsoft.Extensions.Hosting.IHostedService
     {
         await service.StartAsync(TestContext.Current.CancellationToken);
@@ -170,9 +209,11 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         public async ValueTask DisposeAsync() => await Service.StopAsync(CancellationToken.None);
     }
 
-    private async Task SeedAsync(params object[] rows)
+    private Task SeedAsync(params object[] rows) => SeedAsync(_services, rows);
+
+    private static async Task SeedAsync(ServiceProvider services, params object[] rows)
     {
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
         foreach (var row in rows)
         {
