@@ -13,11 +13,12 @@ internal sealed record LoadedDelivery(Delivery Delivery, WebhookEndpoint? Endpoi
 /// <summary>
 /// Reads deliveries for many concurrent messages at once, and claims in the same batch every one
 /// that may go out at once: a first attempt, to an enabled endpoint with neither a rate limit nor an
-/// open circuit, and (with per-user ordering) no earlier delivery of its user unfinished. Two round
-/// trips per batch: one conditional update, one read. Anything else is read but left unclaimed, for
+/// open circuit, and (with per-user ordering) no earlier delivery of its user unfinished. On PostgreSQL
+/// one statement (<see cref="PostgresFirstAttemptClaims"/>), elsewhere two round trips per batch: one
+/// conditional update, one read. Anything else is read but left unclaimed, for
 /// <see cref="DeliveryProcessor"/> to decide one by one.
-/// A claim stamps the lease with a value unique to its batch, which is how the read tells the
-/// deliveries this batch claimed from those another worker (or a duplicate message) claimed first.
+/// A claim stamps the lease with a value unique to its batch, which is how the portable path's read tells
+/// the deliveries this batch claimed from those another worker (or a duplicate message) claimed first.
 /// </summary>
 internal sealed class FirstAttemptClaims(IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, TimeProvider time, ILogger<FirstAttemptClaims> logger)
     : GroupCommit<Guid, LoadedDelivery?>(logger)
@@ -33,6 +34,22 @@ internal sealed class FirstAttemptClaims(IServiceScopeFactory scopes, IOptions<D
         var stamp = LeaseStamp(time.GetUtcNow().UtcDateTime + options.Value.RequestTimeout + options.Value.LeaseMargin);
         var distinct = ids.Distinct().ToList();
 
+        var batch = db.Database.IsNpgsql()
+            ? await PostgresFirstAttemptClaims.ClaimAsync(db, distinct, stamp)
+            : await ClaimPortableAsync(db, distinct, stamp);
+        var byId = batch.ToDictionary(l => l.Delivery.Id);
+
+        // A duplicate message in the same batch must not be handed the same claim twice.
+        var handedOut = new HashSet<Guid>();
+        return ids.Select(id => byId.TryGetValue(id, out var loaded)
+                ? loaded.Claimed && !handedOut.Add(id) ? loaded with { Claimed = false } : loaded
+                : null)
+            .ToList();
+    }
+
+    /// <summary>The claim through EF Core, two round trips: the conditional update, then the read of the batch.</summary>
+    private static async Task<IReadOnlyList<LoadedDelivery>> ClaimPortableAsync(RewardEventsDbContext db, List<Guid> distinct, DateTime stamp)
+    {
         await Claimable(db, distinct)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, DeliveryStatus.InFlight)
@@ -50,16 +67,8 @@ internal sealed class FirstAttemptClaims(IServiceScopeFactory scopes, IOptions<D
                 from r in routings.DefaultIfEmpty()
                 select new { Delivery = d, Endpoint = e, Payload = r == null ? null : r.Payload })
             .ToListAsync();
-        var byId = rows.ToDictionary(
-            r => r.Delivery.Id,
-            r => new LoadedDelivery(r.Delivery, r.Endpoint, r.Payload, r.Delivery.Status == DeliveryStatus.InFlight && r.Delivery.LeaseUntil == stamp));
-
-        // A duplicate message in the same batch must not be handed the same claim twice.
-        var handedOut = new HashSet<Guid>();
-        return ids.Select(id => byId.TryGetValue(id, out var loaded)
-                ? loaded.Claimed && !handedOut.Add(id) ? loaded with { Claimed = false } : loaded
-                : null)
-            .ToList();
+        return rows.ConvertAll(r => new LoadedDelivery(
+            r.Delivery, r.Endpoint, r.Payload, r.Delivery.Status == DeliveryStatus.InFlight && r.Delivery.LeaseUntil == stamp));
     }
 
     /// <summary>

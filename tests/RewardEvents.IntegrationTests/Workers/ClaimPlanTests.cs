@@ -58,6 +58,13 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         await AssertReadsOnlyItsOwnRowsAsync(db, claimable, batch.Count, "claim");
         await AssertReadsOnlyItsOwnRowsAsync(db, claimable, batch.Count, "claim", genericPlan: true);
 
+        // The same claim on PostgreSQL as the worker runs it, one statement that also reads the batch with endpoints
+        // and payloads: the claim ("d"), the ordering guard ("p") and the read ("d") together, at most three per row.
+        var (claimSql, claimParameters) = PostgresFirstAttemptClaims.Command(batch, At.AddMinutes(1));
+        await AssertStatementReadsOnlyItsOwnRowsAsync(db, claimSql, claimParameters, batch.Count, "WITH claimed AS", "claim statement", genericPlan: false);
+        (claimSql, claimParameters) = PostgresFirstAttemptClaims.Command(batch, At.AddMinutes(1));
+        await AssertStatementReadsOnlyItsOwnRowsAsync(db, claimSql, claimParameters, batch.Count, "WITH claimed AS", "claim statement", genericPlan: true);
+
         // Finishing a batch (the writer's conditional update), one already final among them.
         await db.Deliveries.Where(d => d.Id == first[0].Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Delivered), cancellationToken);
         var finishable = DeliveredWriter.Finishable(db, batch).Select(d => d.Id);
@@ -69,22 +76,26 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         // successor ("w", through the index of open deliveries) together read at most three rows per item.
         var items = first.Concat(blocked).Concat(unordered).Select(d => new DeliveredWriter.Item(
             new Attempt { DeliveryId = d.Id, Number = 1, StartedAt = At, DurationMs = 2, StatusCode = 200, Succeeded = true }, d, 200, At)).ToList();
-        await AssertDeliveredStatementReadsOnlyItsOwnRowsAsync(db, items, genericPlan: false);
-        await AssertDeliveredStatementReadsOnlyItsOwnRowsAsync(db, items, genericPlan: true);
+        var (sql, parameters) = PostgresDeliveredBatch.Command(items, At);
+        await AssertStatementReadsOnlyItsOwnRowsAsync(db, sql, parameters, items.Count, "WITH batch AS", "delivered statement", genericPlan: false);
+        (sql, parameters) = PostgresDeliveredBatch.Command(items, At);
+        await AssertStatementReadsOnlyItsOwnRowsAsync(db, sql, parameters, items.Count, "WITH batch AS", "delivered statement", genericPlan: true);
     }
 
     /// <summary>
-    /// Runs <see cref="PostgresDeliveredBatch"/>'s statement for the items in a transaction rolled back afterwards.
-    /// The custom plan comes from EXPLAIN ANALYZE. For the generic plan the statement is prepared on the server, as
-    /// Npgsql's auto-prepare runs it, under <c>plan_cache_mode = force_generic_plan</c>, and its plan is what
-    /// <c>auto_explain</c> reports of the run (a statement prepared through the protocol cannot be explained).
+    /// Runs one of the worker's PostgreSQL statements (<see cref="PostgresDeliveredBatch"/>, <see cref="PostgresFirstAttemptClaims"/>)
+    /// for a batch of <paramref name="rows"/> in a transaction rolled back afterwards. The custom plan comes from EXPLAIN
+    /// ANALYZE. For the generic plan the statement is prepared on the server, as Npgsql's auto-prepare runs it, under
+    /// <c>plan_cache_mode = force_generic_plan</c>, and its plan is what <c>auto_explain</c> reports of the run (a
+    /// statement prepared through the protocol cannot be explained); <paramref name="marker"/> tells it among the
+    /// session's prepared statements. Either way it read at most three rows of the deliveries table per row of the batch.
     /// </summary>
-    private static async Task AssertDeliveredStatementReadsOnlyItsOwnRowsAsync(RewardEventsDbContext db, IReadOnlyList<DeliveredWriter.Item> items, bool genericPlan)
+    private static async Task AssertStatementReadsOnlyItsOwnRowsAsync(
+        RewardEventsDbContext db, string sql, NpgsqlParameter[] parameters, int rows, string marker, string what, bool genericPlan)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var (sql, parameters) = PostgresDeliveredBatch.Command(items, At);
         await using var command = connection.CreateCommand();
         command.Transaction = (NpgsqlTransaction)transaction.GetDbTransaction();
         command.CommandText = sql;
@@ -111,7 +122,7 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
                     }
                 }
 
-                Assert.Equal(items.Count, returned);
+                Assert.Equal(rows, returned);
             }
             finally
             {
@@ -119,9 +130,9 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
             }
 
             var generic = await db.Database.SqlQueryRaw<long>(
-                "SELECT generic_plans AS \"Value\" FROM pg_prepared_statements WHERE statement LIKE '%WITH batch AS%'").ToListAsync(cancellationToken);
+                "SELECT generic_plans AS \"Value\" FROM pg_prepared_statements WHERE strpos(statement, {0}) > 0", marker).ToListAsync(cancellationToken);
             Assert.Equal(1L, Assert.Single(generic)); // it really ran under a generic plan
-            plan = QueryPlans.FromAutoExplain(Assert.Single(notices, n => n.Contains("WITH batch AS", StringComparison.Ordinal)));
+            plan = QueryPlans.FromAutoExplain(Assert.Single(notices, n => n.Contains(marker, StringComparison.Ordinal)));
         }
         else
         {
@@ -129,9 +140,9 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         }
 
         await transaction.RollbackAsync(cancellationToken);
-        var read = QueryPlans.RowsRead(plan, "deliveries", alias => alias is "d" or "w");
-        Assert.True(read <= 3 * items.Count,
-            $"the delivered statement for {items.Count} deliveries{(genericPlan ? " (generic plan)" : "")} read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
+        var read = QueryPlans.RowsRead(plan, "deliveries", _ => true);
+        Assert.True(read <= 3 * rows,
+            $"the {what} for {rows} deliveries{(genericPlan ? " (generic plan)" : "")} read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
     }
 
     /// <summary>

@@ -24,10 +24,25 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 
-    [Fact]
-    public async Task A_batch_claims_only_first_attempts_that_may_go_at_once()
+    /// <summary>The same batch through both implementations of the claim: one statement on PostgreSQL, two through EF Core elsewhere.</summary>
+    [Theory]
+    [InlineData("Postgres")]
+    [InlineData("Sqlite")]
+    public async Task A_batch_claims_only_first_attempts_that_may_go_at_once(string provider)
     {
-        await SeedAsync(
+        if (provider == "Sqlite")
+        {
+            await SqliteFileDatabase.UseServicesAsync("claims", ClaimABatchAsync);
+        }
+        else
+        {
+            await ClaimABatchAsync(_services);
+        }
+    }
+
+    private static async Task ClaimABatchAsync(ServiceProvider services)
+    {
+        await SeedAsync(services,
             Endpoint("ep_plain"), Endpoint("ep_unordered", e => e.Ordering = EndpointOrdering.None), Endpoint("ep_limited", e => e.RateLimit = 5),
             Endpoint("ep_open", e => e.CircuitOpenUntil = At.AddHours(1)), Endpoint("ep_disabled", e => e.Enabled = false),
             Endpoint("ep_deleted", e => e.DeletedAt = At));
@@ -42,10 +57,10 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         var retry = Delivery("ep_plain", "u4", 1, d => { d.Status = DeliveryStatus.Retrying; d.AttemptCount = 1; d.NextAttemptAt = At; });
         var inFlight = Delivery("ep_plain", "u5", 1, d => { d.Status = DeliveryStatus.InFlight; d.AttemptCount = 1; d.LeaseUntil = DateTime.UtcNow.AddMinutes(5); });
         var all = new[] { first, behindFirst, otherUser, unorderedBehind, limited, open, disabled, deleted, retry, inFlight };
-        await SeedAsync([.. all, .. all.Select(d => d.Predecessor).OfType<Seeded>()]);
+        await SeedAsync(services, [.. all, .. all.Select(d => d.Predecessor).OfType<Seeded>()]);
 
         await using var claims = await StartAsync(new FirstAttemptClaims(
-            _services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<FirstAttemptClaims>.Instance));
+            services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<FirstAttemptClaims>.Instance));
         var unknown = Guid.NewGuid();
         var ids = all.Select(d => d.Row.Id).Append(first.Row.Id).Append(unknown).ToList(); // a duplicate message and an unknown id
         var loaded = await Task.WhenAll(ids.Select(id => claims.Service.LoadAsync(id, TestContext.Current.CancellationToken)));
@@ -56,7 +71,7 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         Assert.All(loaded.Take(all.Length), l => Assert.NotNull(l!.Endpoint));
         Assert.All(loaded.Take(all.Length), l => Assert.Equal("{\"p\":1}", l!.Payload));
 
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
         var rows = await db.Deliveries.AsNoTracking().ToDictionaryAsync(d => d.Id, TestContext.Current.CancellationToken);
         Assert.All(claimed, id => Assert.Equal((DeliveryStatus.InFlight, 1), (rows[id].Status, rows[id].AttemptCount)));
@@ -64,6 +79,64 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal(DeliveryStatus.Pending, rows[limited.Row.Id].Status);
         Assert.Equal((DeliveryStatus.Retrying, 1), (rows[retry.Row.Id].Status, rows[retry.Row.Id].AttemptCount));
         Assert.Equal(1, rows[inFlight.Row.Id].AttemptCount);
+        // What the claim handed out is the row as claimed: the attempt is made from it.
+        Assert.All(loaded.Where(l => l is { Claimed: true }), l => Assert.Equal(
+            (rows[l!.Delivery.Id].Status, rows[l.Delivery.Id].AttemptCount, rows[l.Delivery.Id].LeaseUntil, rows[l.Delivery.Id].ManualRetry),
+            (l.Delivery.Status, l.Delivery.AttemptCount, l.Delivery.LeaseUntil, l.Delivery.ManualRetry)));
+        Assert.NotNull(rows[first.Row.Id].LeaseUntil);
+    }
+
+    /// <summary>
+    /// The one-statement claim on PostgreSQL names the columns it reads and builds the rows itself, so a column the
+    /// model gains must be added there too: every mapped property of a delivery and its endpoint, each seeded with
+    /// a value other than its type's default, comes back as EF Core reads it.
+    /// </summary>
+    [Fact]
+    public async Task The_claim_statement_reads_every_mapped_column_of_a_delivery_and_its_endpoint()
+    {
+        var endpoint = Endpoint("ep_full", e =>
+        {
+            e.Description = "every column"; e.Ordering = EndpointOrdering.None; e.Trigger = "{\"field\":\"amount\",\"op\":\"gt\",\"value\":1}";
+            e.Headers = "{\"X-Tenant\":\"t1\"}"; e.RateLimit = 2.5; e.NextSlotAt = At.AddSeconds(5); e.RetrySchedule = "5s,1m"; e.Enabled = false;
+            e.DisabledReason = "manual"; e.DeletedAt = At.AddSeconds(6); e.ConsecutiveFailures = 3; e.FailingSince = At.AddSeconds(7);
+            e.CircuitOpenUntil = At.AddSeconds(8); e.Version = 4;
+        });
+        var seeded = Delivery("ep_full", "u_full", 7);
+        var delivery = new Delivery
+        {
+            Id = seeded.Row.Id, RoutingId = seeded.Routing.CorrelationId, EventId = seeded.Row.EventId, EventType = seeded.Row.EventType,
+            EndpointId = "ep_full", UserId = "u_full", Sequence = 7, WebhookId = seeded.Row.WebhookId, Status = DeliveryStatus.Retrying,
+            AttemptCount = 2, CreatedAt = At, NextAttemptAt = At.AddSeconds(9), LeaseUntil = At.AddSeconds(10), FinalAt = At.AddSeconds(11),
+            LastStatusCode = 503, LastError = "http_503", TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ManualRetry = true, Test = true,
+        };
+        await SeedAsync(endpoint, seeded.Routing, delivery);
+
+        await using var claims = await StartAsync(new FirstAttemptClaims(
+            _services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<FirstAttemptClaims>.Instance));
+        var loaded = await claims.Service.LoadAsync(delivery.Id, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(loaded);
+        Assert.False(loaded.Claimed);
+        Assert.Equal("{\"p\":1}", loaded.Payload);
+        await using var scope = _services.CreateAsyncScope();
+        var model = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Model;
+        AssertSameMappedValues(model, delivery, loaded.Delivery);
+        AssertSameMappedValues(model, endpoint, loaded.Endpoint);
+    }
+
+    private static void AssertSameMappedValues<T>(Microsoft.EntityFrameworkCore.Metadata.IModel model, T seeded, T? loaded)
+        where T : class
+    {
+        Assert.NotNull(loaded);
+        foreach (var property in model.FindEntityType(typeof(T))!.GetProperties())
+        {
+            var info = property.PropertyInfo!;
+            var expected = info.GetValue(seeded);
+            var unset = info.GetValue(Activator.CreateInstance<T>()); // what a row built without this column would hold
+            Assert.False(Equals(expected, unset), $"seed {typeof(T).Name}.{info.Name} with a value other than {unset ?? "null"}, so the test can tell it was read");
+            Assert.True(Equals(expected, info.GetValue(loaded)), $"{typeof(T).Name}.{info.Name}: seeded {expected}, read {info.GetValue(loaded)}");
+        }
     }
 
     [Fact]
@@ -123,14 +196,19 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         var parkedElsewhere = Delivery("ep_x", "u5", 2, d => d.Status = DeliveryStatus.Waiting);
         await SeedAsync(services, done, parked, parkedLater, alone, alreadyFinal, beforeRetrying, retrying, behindRetrying, otherEndpoint, parkedElsewhere);
 
-        await using var writer = await StartAsync(new DeliveredWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<DeliveredWriter>.Instance));
+        // Queued before the writer starts, so all five are one batch.
+        var writer = new DeliveredWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<DeliveredWriter>.Instance);
         var ct = TestContext.Current.CancellationToken;
-        var outcomes = await Task.WhenAll(
-            writer.Service.WriteAsync(Attempt(done.Row, 1, 200), done.Row, 200, At.AddSeconds(1), ct),
-            writer.Service.WriteAsync(Attempt(alone.Row, 1, 204), alone.Row, 204, At.AddSeconds(2), ct),
-            writer.Service.WriteAsync(Attempt(alreadyFinal.Row, 10, 200), alreadyFinal.Row, 200, At.AddSeconds(3), ct),
-            writer.Service.WriteAsync(Attempt(beforeRetrying.Row, 1, 200), beforeRetrying.Row, 200, At.AddSeconds(1), ct),
-            writer.Service.WriteAsync(Attempt(otherEndpoint.Row, 1, 200), otherEndpoint.Row, 200, At.AddSeconds(1), ct));
+        var writes = new[]
+        {
+            writer.WriteAsync(Attempt(done.Row, 1, 200), done.Row, 200, At.AddSeconds(1), ct),
+            writer.WriteAsync(Attempt(alone.Row, 1, 204), alone.Row, 204, At.AddSeconds(2), ct),
+            writer.WriteAsync(Attempt(alreadyFinal.Row, 10, 200), alreadyFinal.Row, 200, At.AddSeconds(3), ct),
+            writer.WriteAsync(Attempt(beforeRetrying.Row, 1, 200), beforeRetrying.Row, 200, At.AddSeconds(1), ct),
+            writer.WriteAsync(Attempt(otherEndpoint.Row, 1, 200), otherEndpoint.Row, 200, At.AddSeconds(1), ct),
+        };
+        await using var started = await StartAsync(writer);
+        var outcomes = await Task.WhenAll(writes);
 
         Assert.Equal([true, true, false, true, true], outcomes.Select(o => o.Finished));
         var successor = outcomes[0].WaitingSuccessor;
