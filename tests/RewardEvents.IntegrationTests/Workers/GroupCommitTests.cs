@@ -28,17 +28,7 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
     [Theory]
     [InlineData("Postgres")]
     [InlineData("Sqlite")]
-    public async Task A_batch_claims_only_first_attempts_that_may_go_at_once(string provider)
-    {
-        if (provider == "Sqlite")
-        {
-            await SqliteFileDatabase.UseServicesAsync("claims", ClaimABatchAsync);
-        }
-        else
-        {
-            await ClaimABatchAsync(_services);
-        }
-    }
+    public Task A_batch_claims_only_first_attempts_that_may_go_at_once(string provider) => OnProviderAsync(provider, ClaimABatchAsync);
 
     private static async Task ClaimABatchAsync(ServiceProvider services)
     {
@@ -167,17 +157,8 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
     [Theory]
     [InlineData("Postgres")]
     [InlineData("Sqlite")]
-    public async Task A_batch_of_successes_records_attempts_finishes_deliveries_and_finds_parked_successors(string provider)
-    {
-        if (provider == "Sqlite")
-        {
-            await SqliteFileDatabase.UseServicesAsync("delivered", WriteABatchOfSuccessesAsync);
-        }
-        else
-        {
-            await WriteABatchOfSuccessesAsync(_services);
-        }
-    }
+    public Task A_batch_of_successes_records_attempts_finishes_deliveries_and_finds_parked_successors(string provider) =>
+        OnProviderAsync(provider, WriteABatchOfSuccessesAsync);
 
     private static async Task WriteABatchOfSuccessesAsync(ServiceProvider services)
     {
@@ -286,6 +267,10 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
     {
         public async ValueTask DisposeAsync() => await Service.StopAsync(CancellationToken.None);
     }
+
+    /// <summary>Runs the test on this class's PostgreSQL database, or on a fresh SQLite file.</summary>
+    private Task OnProviderAsync(string provider, Func<ServiceProvider, Task> test) =>
+        provider == "Sqlite" ? SqliteFileDatabase.UseServicesAsync("groupcommit", test) : test(_services);
 
     private Task SeedAsync(params object[] rows) => SeedAsync(_services, rows);
 
