@@ -145,6 +145,6 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     }
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
-        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
-        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+        v => UtcTimestamps.ToStore(v),
+        v => UtcTimestamps.FromStore(v));
 }

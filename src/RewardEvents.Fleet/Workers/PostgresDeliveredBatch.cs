@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
-using RewardEvents.Contracts;
 using RewardEvents.Persistence;
 
 namespace RewardEvents.Fleet.Workers;
@@ -75,11 +74,7 @@ internal static class PostgresDeliveredBatch
         {
             var item = batch[i].Delivery;
             var successor = row.SuccessorId is { } id
-                ? new DeliverWebhook
-                {
-                    DeliveryId = id, EventId = row.SuccessorEventId!, EndpointId = item.EndpointId, UserId = item.UserId,
-                    Sequence = row.SuccessorSequence!.Value,
-                }
+                ? DeliveryCommands.For(id, row.SuccessorEventId!, item.EndpointId, item.UserId, row.SuccessorSequence!.Value)
                 : null;
             return new DeliveredRecord(row.Finished, successor);
         }).ToArray();
@@ -103,19 +98,16 @@ internal static class PostgresDeliveredBatch
             Array("sequence", NpgsqlDbType.Bigint, i => i.Delivery.Sequence),
             Array("attempt_delivery_id", NpgsqlDbType.Uuid, i => i.Attempt.DeliveryId),
             Array("attempt_number", NpgsqlDbType.Integer, i => i.Attempt.Number),
-            Array("attempt_started_at", NpgsqlDbType.TimestampTz, i => Utc(i.Attempt.StartedAt)),
+            Array("attempt_started_at", NpgsqlDbType.TimestampTz, i => UtcTimestamps.ToStore(i.Attempt.StartedAt)),
             Array("attempt_duration_ms", NpgsqlDbType.Integer, i => i.Attempt.DurationMs),
             Array("attempt_status_code", NpgsqlDbType.Integer, i => i.Attempt.StatusCode),
             Array("attempt_error", NpgsqlDbType.Text, i => i.Attempt.Error),
             Array("attempt_response_body", NpgsqlDbType.Text, i => i.Attempt.ResponseBody),
             Array("attempt_succeeded", NpgsqlDbType.Boolean, i => i.Attempt.Succeeded),
             Array("attempt_worker_id", NpgsqlDbType.Text, i => i.Attempt.WorkerId),
-            new NpgsqlParameter("final_at", NpgsqlDbType.TimestampTz) { Value = Utc(finalAt) },
+            new NpgsqlParameter("final_at", NpgsqlDbType.TimestampTz) { Value = UtcTimestamps.ToStore(finalAt) },
         ];
     }
-
-    /// <summary>As the model's converter stores every timestamp: UTC.</summary>
-    private static DateTime Utc(DateTime value) => value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime();
 
     /// <summary>One row per item of the batch, in its order.</summary>
     private sealed record Row(long Ordinal, bool Finished, Guid? SuccessorId, string? SuccessorEventId, long? SuccessorSequence);

@@ -64,7 +64,7 @@ internal static class PostgresFirstAttemptClaims
     private static NpgsqlParameter[] Parameters(IReadOnlyList<Guid> ids, DateTime leaseUntil) =>
     [
         new("id", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids.ToArray() },
-        new("lease_until", NpgsqlDbType.TimestampTz) { Value = leaseUntil.Kind == DateTimeKind.Utc ? leaseUntil : leaseUntil.ToUniversalTime() },
+        new("lease_until", NpgsqlDbType.TimestampTz) { Value = UtcTimestamps.ToStore(leaseUntil) },
     ];
 
     private static LoadedDelivery Loaded(Row row)
@@ -73,8 +73,8 @@ internal static class PostgresFirstAttemptClaims
         {
             Id = row.Id, RoutingId = row.RoutingId, EventId = row.EventId, EventType = row.EventType, EndpointId = row.EndpointId,
             UserId = row.UserId, Sequence = row.Sequence, WebhookId = row.WebhookId, Status = Enum.Parse<DeliveryStatus>(row.Status),
-            AttemptCount = row.AttemptCount, CreatedAt = Utc(row.CreatedAt), NextAttemptAt = Utc(row.NextAttemptAt),
-            LeaseUntil = Utc(row.LeaseUntil), FinalAt = Utc(row.FinalAt), LastStatusCode = row.LastStatusCode, LastError = row.LastError,
+            AttemptCount = row.AttemptCount, CreatedAt = UtcTimestamps.FromStore(row.CreatedAt), NextAttemptAt = UtcTimestamps.FromStore(row.NextAttemptAt),
+            LeaseUntil = UtcTimestamps.FromStore(row.LeaseUntil), FinalAt = UtcTimestamps.FromStore(row.FinalAt), LastStatusCode = row.LastStatusCode, LastError = row.LastError,
             TraceParent = row.TraceParent, ManualRetry = row.ManualRetry, Test = row.Test,
         };
         var endpoint = row.EndpointKey is null
@@ -83,18 +83,13 @@ internal static class PostgresFirstAttemptClaims
             {
                 Id = row.EndpointKey, Url = row.Url!, Description = row.Description, EventTypes = row.EventTypes!,
                 Ordering = Enum.Parse<EndpointOrdering>(row.Ordering!), Secrets = row.Secrets!, Trigger = row.Trigger, Headers = row.Headers,
-                RateLimit = row.RateLimit, NextSlotAt = Utc(row.NextSlotAt), RetrySchedule = row.RetrySchedule, Enabled = row.Enabled!.Value,
-                DisabledReason = row.DisabledReason, CreatedAt = Utc(row.EndpointCreatedAt!.Value), DeletedAt = Utc(row.DeletedAt),
-                ConsecutiveFailures = row.ConsecutiveFailures!.Value, FailingSince = Utc(row.FailingSince),
-                CircuitOpenUntil = Utc(row.CircuitOpenUntil), Version = row.Version!.Value,
+                RateLimit = row.RateLimit, NextSlotAt = UtcTimestamps.FromStore(row.NextSlotAt), RetrySchedule = row.RetrySchedule, Enabled = row.Enabled!.Value,
+                DisabledReason = row.DisabledReason, CreatedAt = UtcTimestamps.FromStore(row.EndpointCreatedAt!.Value), DeletedAt = UtcTimestamps.FromStore(row.DeletedAt),
+                ConsecutiveFailures = row.ConsecutiveFailures!.Value, FailingSince = UtcTimestamps.FromStore(row.FailingSince),
+                CircuitOpenUntil = UtcTimestamps.FromStore(row.CircuitOpenUntil), Version = row.Version!.Value,
             };
         return new LoadedDelivery(delivery, endpoint, row.Payload, row.Claimed);
     }
-
-    /// <summary>As the model's converter reads every timestamp: UTC.</summary>
-    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
-
-    private static DateTime? Utc(DateTime? value) => value is { } v ? Utc(v) : null;
 
     /// <summary>A delivery of the batch, whether this statement claimed it, its endpoint's columns (null when it has none) and its payload.</summary>
     private sealed record Row(
