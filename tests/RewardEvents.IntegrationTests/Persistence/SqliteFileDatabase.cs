@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Persistence;
 
 namespace RewardEvents.IntegrationTests.Persistence;
@@ -21,17 +21,7 @@ internal static class SqliteFileDatabase
     public static Task UseServicesAsync(string name, Func<ServiceProvider, Task> test) =>
         UseFileAsync(name, async file =>
         {
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Database:Provider"] = "Sqlite",
-                ["ConnectionStrings:RewardEvents"] = $"Data Source={file}",
-            }).Build();
-            await using var services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
-            await using (var scope = services.CreateAsyncScope())
-            {
-                await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database.MigrateAsync();
-            }
-
+            await using var services = await FleetDatabase.CreateMigratedAsync("Sqlite", $"Data Source={file}");
             await test(services);
         });
 

@@ -32,10 +32,16 @@ public static class FleetDatabase
     public static async Task<ServiceProvider> CreateMigratedPostgresAsync(PostgresServer postgres, string name, string connectionOptions = "")
     {
         ArgumentNullException.ThrowIfNull(postgres);
+        return await CreateMigratedAsync("Postgres", await postgres.CreateDatabaseAsync(name) + connectionOptions);
+    }
+
+    /// <summary>The database at <paramref name="connectionString"/>, migrated and registered as the fleet registers its own.</summary>
+    public static async Task<ServiceProvider> CreateMigratedAsync(string provider, string connectionString)
+    {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:RewardEvents"] = await postgres.CreateDatabaseAsync(name) + connectionOptions,
+            ["Database:Provider"] = provider,
+            ["ConnectionStrings:RewardEvents"] = connectionString,
         }).Build();
         var services = new ServiceCollection().AddRewardEventsDatabase(configuration).BuildServiceProvider();
         await using var scope = services.CreateAsyncScope();

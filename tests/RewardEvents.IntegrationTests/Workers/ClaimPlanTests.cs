@@ -60,10 +60,8 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
 
         // The same claim on PostgreSQL as the worker runs it, one statement that also reads the batch with endpoints
         // and payloads: the claim ("d"), the ordering guard ("p") and the read ("d") together, at most three per row.
-        var (claimSql, claimParameters) = PostgresFirstAttemptClaims.Command(batch, At.AddMinutes(1));
-        await AssertStatementReadsOnlyItsOwnRowsAsync(db, claimSql, claimParameters, batch.Count, "WITH claimed AS", "claim statement", genericPlan: false);
-        (claimSql, claimParameters) = PostgresFirstAttemptClaims.Command(batch, At.AddMinutes(1));
-        await AssertStatementReadsOnlyItsOwnRowsAsync(db, claimSql, claimParameters, batch.Count, "WITH claimed AS", "claim statement", genericPlan: true);
+        await AssertStatementReadsOnlyItsOwnRowsAsync(
+            db, () => PostgresFirstAttemptClaims.Command(batch, At.AddMinutes(1)), batch.Count, "WITH claimed AS", "claim statement");
 
         // Finishing a batch (the writer's conditional update), one already final among them.
         await db.Deliveries.Where(d => d.Id == first[0].Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Delivered), cancellationToken);
@@ -76,10 +74,7 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         // successor ("w", through the index of open deliveries) together read at most three rows per item.
         var items = first.Concat(blocked).Concat(unordered).Select(d => new DeliveredWriter.Item(
             new Attempt { DeliveryId = d.Id, Number = 1, StartedAt = At, DurationMs = 2, StatusCode = 200, Succeeded = true }, d, 200, At)).ToList();
-        var (sql, parameters) = PostgresDeliveredBatch.Command(items, At);
-        await AssertStatementReadsOnlyItsOwnRowsAsync(db, sql, parameters, items.Count, "WITH batch AS", "delivered statement", genericPlan: false);
-        (sql, parameters) = PostgresDeliveredBatch.Command(items, At);
-        await AssertStatementReadsOnlyItsOwnRowsAsync(db, sql, parameters, items.Count, "WITH batch AS", "delivered statement", genericPlan: true);
+        await AssertStatementReadsOnlyItsOwnRowsAsync(db, () => PostgresDeliveredBatch.Command(items, At), items.Count, "WITH batch AS", "delivered statement");
     }
 
     /// <summary>
@@ -88,11 +83,20 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
     /// ANALYZE. For the generic plan the statement is prepared on the server, as Npgsql's auto-prepare runs it, under
     /// <c>plan_cache_mode = force_generic_plan</c>, and its plan is what <c>auto_explain</c> reports of the run (a
     /// statement prepared through the protocol cannot be explained); <paramref name="marker"/> tells it among the
-    /// session's prepared statements. Either way it read at most three rows of the deliveries table per row of the batch.
+    /// session's prepared statements. Under both plans it read at most three rows of the deliveries table per row of the
+    /// batch. <paramref name="statement"/> makes the statement afresh for each run (a parameter belongs to one command).
     /// </summary>
     private static async Task AssertStatementReadsOnlyItsOwnRowsAsync(
-        RewardEventsDbContext db, string sql, NpgsqlParameter[] parameters, int rows, string marker, string what, bool genericPlan)
+        RewardEventsDbContext db, Func<(string Sql, NpgsqlParameter[] Parameters)> statement, int rows, string marker, string what)
     {
+        await AssertStatementReadsOnlyItsOwnRowsAsync(db, statement(), rows, marker, what, genericPlan: false);
+        await AssertStatementReadsOnlyItsOwnRowsAsync(db, statement(), rows, marker, what, genericPlan: true);
+    }
+
+    private static async Task AssertStatementReadsOnlyItsOwnRowsAsync(
+        RewardEventsDbContext db, (string Sql, NpgsqlParameter[] Parameters) statement, int rows, string marker, string what, bool genericPlan)
+    {
+        var (sql, parameters) = statement;
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
