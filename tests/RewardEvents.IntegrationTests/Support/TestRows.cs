@@ -29,4 +29,16 @@ public static class TestRows
         CreatedAt = createdAt,
         NextAttemptAt = status == DeliveryStatus.Pending ? createdAt.AddSeconds(30) : null,
     };
+
+    /// <summary>
+    /// A delivery with every mapped property set to something other than a new object's value (and not what the
+    /// router writes), for tests that check a hand-written statement reads or writes every column.
+    /// </summary>
+    public static Delivery DeliveryWithEveryColumn(Guid id, Guid routingId, string eventId, string endpointId, string userId, long sequence, DateTime at) => new()
+    {
+        Id = id, RoutingId = routingId, EventId = eventId, EventType = "reward.redeemed", EndpointId = endpointId, UserId = userId,
+        Sequence = sequence, WebhookId = $"msg_{eventId}", Status = DeliveryStatus.Retrying, AttemptCount = 2, CreatedAt = at,
+        NextAttemptAt = at.AddSeconds(9), LeaseUntil = at.AddSeconds(10), FinalAt = at.AddSeconds(11), LastStatusCode = 503,
+        LastError = "http_503", TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ManualRetry = true, Test = true,
+    };
 }

@@ -92,14 +92,7 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
             e.CircuitOpenUntil = At.AddSeconds(8); e.Version = 4;
         });
         var seeded = Delivery("ep_full", "u_full", 7);
-        var delivery = new Delivery
-        {
-            Id = seeded.Row.Id, RoutingId = seeded.Routing.CorrelationId, EventId = seeded.Row.EventId, EventType = seeded.Row.EventType,
-            EndpointId = "ep_full", UserId = "u_full", Sequence = 7, WebhookId = seeded.Row.WebhookId, Status = DeliveryStatus.Retrying,
-            AttemptCount = 2, CreatedAt = At, NextAttemptAt = At.AddSeconds(9), LeaseUntil = At.AddSeconds(10), FinalAt = At.AddSeconds(11),
-            LastStatusCode = 503, LastError = "http_503", TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-            ManualRetry = true, Test = true,
-        };
+        var delivery = TestRows.DeliveryWithEveryColumn(seeded.Row.Id, seeded.Routing.CorrelationId, seeded.Row.EventId, "ep_full", "u_full", 7, At);
         await SeedAsync(endpoint, seeded.Routing, delivery);
 
         await using var claims = await StartAsync(new FirstAttemptClaims(
@@ -111,22 +104,8 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal("{\"p\":1}", loaded.Payload);
         await using var scope = _services.CreateAsyncScope();
         var model = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Model;
-        AssertSameMappedValues(model, delivery, loaded.Delivery);
-        AssertSameMappedValues(model, endpoint, loaded.Endpoint);
-    }
-
-    private static void AssertSameMappedValues<T>(Microsoft.EntityFrameworkCore.Metadata.IModel model, T seeded, T? loaded)
-        where T : class
-    {
-        Assert.NotNull(loaded);
-        foreach (var property in model.FindEntityType(typeof(T))!.GetProperties())
-        {
-            var info = property.PropertyInfo!;
-            var expected = info.GetValue(seeded);
-            var unset = info.GetValue(Activator.CreateInstance<T>()); // what a row built without this column would hold
-            Assert.False(Equals(expected, unset), $"seed {typeof(T).Name}.{info.Name} with a value other than {unset ?? "null"}, so the test can tell it was read");
-            Assert.True(Equals(expected, info.GetValue(loaded)), $"{typeof(T).Name}.{info.Name}: seeded {expected}, read {info.GetValue(loaded)}");
-        }
+        MappedValues.AssertSame(model, delivery, loaded.Delivery);
+        MappedValues.AssertSame(model, endpoint, loaded.Endpoint);
     }
 
     [Fact]
