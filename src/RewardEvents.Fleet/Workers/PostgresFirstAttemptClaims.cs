@@ -17,7 +17,10 @@ namespace RewardEvents.Fleet.Workers;
 internal static class PostgresFirstAttemptClaims
 {
     // The parts of one statement see the database as it was when it began, so the read takes a claimed row's new
-    // state from the claim's RETURNING.
+    // state from the claim's RETURNING. The endpoint and the payload are each read by primary key, once per row (a
+    // LATERAL subquery with a LIMIT is not merged into the join): as plain joins the planner was free to hash them,
+    // and did, reading every routing row there is for each batch (about 13,000 rows a claim, 98 claims a second, in
+    // the benchmark at 600 deliveries/s; the whole events history in production).
     private const string Sql = """
         WITH claimed AS (
             UPDATE deliveries AS d
@@ -45,8 +48,8 @@ internal static class PostgresFirstAttemptClaims
                r."Payload"
         FROM deliveries AS d
         LEFT JOIN claimed AS c ON c."Id" = d."Id"
-        LEFT JOIN endpoints AS e ON e."Id" = d."EndpointId"
-        LEFT JOIN routings AS r ON r."CorrelationId" = d."RoutingId"
+        LEFT JOIN LATERAL (SELECT * FROM endpoints AS x WHERE x."Id" = d."EndpointId" LIMIT 1) AS e ON TRUE
+        LEFT JOIN LATERAL (SELECT x."Payload" FROM routings AS x WHERE x."CorrelationId" = d."RoutingId" LIMIT 1) AS r ON TRUE
         WHERE d."Id" = ANY(@id)
         """;
 

@@ -20,6 +20,7 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
 {
     private const int Users = 200;
     private const int PendingPerUser = 10;
+    private const int OtherEndpoints = 2000;
     private static readonly DateTime At = new(2026, 11, 23, 8, 0, 0, DateTimeKind.Utc);
     private ServiceProvider _services = null!;
 
@@ -34,16 +35,20 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
         db.Endpoints.AddRange(Endpoint("ep_ordered", EndpointOrdering.PerUser), Endpoint("ep_unordered", EndpointOrdering.None));
-        db.Deliveries.AddRange(Enumerable.Range(0, 10).Select(i => Delivery("ep_ordered", $"old{i}", 1, DeliveryStatus.Delivered)));
+        var old = Enumerable.Range(0, 10).Select(i => Delivery("ep_ordered", $"old{i}", 1, DeliveryStatus.Delivered)).ToList();
+        db.Deliveries.AddRange(old);
+        db.Routings.AddRange(old.Select(Routing));
         await db.SaveChangesAsync(cancellationToken);
 
-        // Statistics taken while the table was all but empty and all final, then a backlog far beyond them.
-        await db.Database.ExecuteSqlRawAsync("ANALYZE deliveries", cancellationToken);
+        // Statistics taken while the tables were all but empty and all final, then a backlog far beyond them.
+        await db.Database.ExecuteSqlRawAsync("ANALYZE deliveries, routings, endpoints", cancellationToken);
         var backlog = (from user in Enumerable.Range(0, Users)
                        from endpoint in new[] { "ep_ordered", "ep_unordered" }
                        from sequence in Enumerable.Range(1, PendingPerUser)
                        select Delivery(endpoint, $"u{user}", sequence, DeliveryStatus.Pending)).ToList();
         db.Deliveries.AddRange(backlog);
+        db.Routings.AddRange(backlog.Select(Routing));
+        db.Endpoints.AddRange(Enumerable.Range(0, OtherEndpoints).Select(i => Endpoint($"ep_other{i}", EndpointOrdering.PerUser)));
         await db.SaveChangesAsync(cancellationToken);
 
         // A batch as a worker receives one: first deliveries whose turn has come, later ones to the ordered
@@ -147,6 +152,14 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         var read = QueryPlans.RowsRead(plan, "deliveries", _ => true);
         Assert.True(read <= 3 * rows,
             $"the {what} for {rows} deliveries{(genericPlan ? " (generic plan)" : "")} read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
+        // The payloads: one routing row per delivery at most, by primary key, however many events there are; the
+        // endpoints: the claim's condition, its ordering test and the read, at most three per delivery.
+        var routings = QueryPlans.RowsRead(plan, "routings", _ => true);
+        Assert.True(routings <= rows,
+            $"the {what} for {rows} deliveries{(genericPlan ? " (generic plan)" : "")} read {routings} routing rows of {Users * PendingPerUser * 2 + 10}; plan: {plan}");
+        var endpoints = QueryPlans.RowsRead(plan, "endpoints", _ => true);
+        Assert.True(endpoints <= 3 * rows,
+            $"the {what} for {rows} deliveries{(genericPlan ? " (generic plan)" : "")} read {endpoints} endpoint rows of {OtherEndpoints + 2}; plan: {plan}");
     }
 
     /// <summary>
@@ -165,6 +178,13 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         var read = QueryPlans.RowsRead(plan, "deliveries", alias => alias == "d");
         Assert.True(read <= 2 * batch, $"the {what} of {batch} deliveries{(genericPlan ? " (generic plan)" : "")} read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
     }
+
+    /// <summary>The routing row a delivery's payload is read from.</summary>
+    private static RoutingState Routing(Delivery delivery) => new()
+    {
+        CorrelationId = delivery.RoutingId, CurrentState = "Delivering", EventId = delivery.EventId + "_" + delivery.EndpointId,
+        EventType = delivery.EventType, UserId = delivery.UserId, Sequence = delivery.Sequence, Payload = "{}", DeliveryCount = 1, ReceivedAt = At, Version = 1,
+    };
 
     private static WebhookEndpoint Endpoint(string id, EndpointOrdering ordering) => TestRows.Endpoint(id, At, e => e.Ordering = ordering);
 
