@@ -227,11 +227,7 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
 
     private static RoutingState Routing(string user, long sequence, Action<RoutingState>? configure = null)
     {
-        var routing = new RoutingState
-        {
-            CorrelationId = Guid.NewGuid(), CurrentState = "Delivering", EventId = $"evt_{Guid.NewGuid():N}", EventType = "reward.redeemed",
-            UserId = user, Sequence = sequence, Payload = "{\"p\":1}", DeliveryCount = 1, ReceivedAt = At, Version = 1,
-        };
+        var routing = TestRows.Routing(user, sequence, At);
         configure?.Invoke(routing);
         return routing;
     }

@@ -13,6 +13,14 @@ public static class TestRows
         return endpoint;
     }
 
+    /// <summary>The routing row of an event being delivered (a new id and event id unless given).</summary>
+    public static RoutingState Routing(string userId, long sequence, DateTime receivedAt, Guid? id = null, string? eventId = null) => new()
+    {
+        CorrelationId = id ?? Guid.NewGuid(), CurrentState = "Delivering", EventId = eventId ?? $"evt_{Guid.NewGuid():N}",
+        EventType = "reward.redeemed", UserId = userId, Sequence = sequence, Payload = "{\"p\":1}", DeliveryCount = 1,
+        ReceivedAt = receivedAt, Version = 1,
+    };
+
     /// <summary>A delivery of its own event, not yet attempted if pending (due for redispatch 30 s on), attempted once otherwise.</summary>
     public static Delivery Delivery(string endpointId, string userId, long sequence, DeliveryStatus status, DateTime createdAt) => new()
     {

@@ -180,11 +180,8 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
     }
 
     /// <summary>The routing row a delivery's payload is read from.</summary>
-    private static RoutingState Routing(Delivery delivery) => new()
-    {
-        CorrelationId = delivery.RoutingId, CurrentState = "Delivering", EventId = delivery.EventId + "_" + delivery.EndpointId,
-        EventType = delivery.EventType, UserId = delivery.UserId, Sequence = delivery.Sequence, Payload = "{}", DeliveryCount = 1, ReceivedAt = At, Version = 1,
-    };
+    private static RoutingState Routing(Delivery delivery) =>
+        TestRows.Routing(delivery.UserId, delivery.Sequence, At, delivery.RoutingId, $"{delivery.EventId}_{delivery.EndpointId}");
 
     private static WebhookEndpoint Endpoint(string id, EndpointOrdering ordering) => TestRows.Endpoint(id, At, e => e.Ordering = ordering);
 

@@ -277,11 +277,7 @@ public sealed class GroupCommitTests(PostgresServer postgres) : IAsyncLifetime
 
     private static Seeded Delivery(string endpointId, string userId, long sequence, Action<Delivery>? configure = null, Seeded? predecessorOf = null)
     {
-        var routing = new RoutingState
-        {
-            CorrelationId = Guid.NewGuid(), CurrentState = "Delivering", EventId = $"evt_{Guid.NewGuid():N}", EventType = "reward.redeemed",
-            UserId = userId, Sequence = sequence, Payload = "{\"p\":1}", DeliveryCount = 1, ReceivedAt = At, Version = 1,
-        };
+        var routing = TestRows.Routing(userId, sequence, At);
         var delivery = new Delivery
         {
             Id = Guid.NewGuid(), RoutingId = routing.CorrelationId, EventId = routing.EventId, EventType = routing.EventType,
