@@ -35,6 +35,8 @@ internal static class FleetMessaging
 
         services.AddSingleton<EndpointDirectory>();
         services.AddScoped(typeof(RouteEventActivity<>));
+        services.AddScoped<RoutingSagaReader>();
+        services.AddScoped<ISagaInstanceReader<RoutingState, RewardEventsDbContext>>(sp => sp.GetRequiredService<RoutingSagaReader>());
         services.AddScoped(typeof(RedispatchPendingActivity<>));
 
         services.AddMassTransit(x =>

@@ -15,7 +15,7 @@ namespace RewardEvents.Fleet.Routing;
 /// healed by redelivery of the event and by the scheduler's sweep of undispatched deliveries.
 /// </summary>
 internal sealed class RouteEventActivity<TMessage>(
-    RewardEventsDbContext db, EndpointDirectory directory, IDeliveryDispatcher dispatcher, IOptions<DeliveryOptions> options, TimeProvider time)
+    RewardEventsDbContext db, RoutingSagaReader reader, EndpointDirectory directory, IDeliveryDispatcher dispatcher, IOptions<DeliveryOptions> options, TimeProvider time)
     : IStateMachineActivity<RoutingState, TMessage>
     where TMessage : class
 {
@@ -27,10 +27,11 @@ internal sealed class RouteEventActivity<TMessage>(
         var input = RoutingInput.From(context.Message);
         var now = time.GetUtcNow().UtcDateTime;
 
-        // One query for the user's counter and the endpoints' stamp; the endpoint list itself comes from
-        // memory unless the stamp has moved.
+        // The user's counter and the endpoints' stamp, read with the saga row (else in one query of their own);
+        // the endpoint list itself comes from memory unless the stamp has moved.
         var userId = input.UserId;
-        var probe = await Probe(db, userId).FirstOrDefaultAsync(cancellationToken)
+        var probe = reader.TakeProbe(userId)
+            ?? await Probe(db, userId).FirstOrDefaultAsync(cancellationToken)
             // No stamp row (removed by hand): the counter alone, and the endpoint list read every time.
             ?? await db.UserSequences.AsNoTracking().Where(u => u.UserId == userId)
                 .Select(u => new RoutingProbe(null, u.LastSequence, u.Version)).FirstOrDefaultAsync(cancellationToken)

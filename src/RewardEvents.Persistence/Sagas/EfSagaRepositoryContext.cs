@@ -14,13 +14,16 @@ internal sealed class EfSagaRepositoryContext<TSaga, TDbContext, TMessage> : Con
     private readonly TDbContext _db;
     private readonly ConsumeContext<TMessage> _context;
     private readonly ISagaConsumeContextFactory<TDbContext, TSaga> _factory;
+    private readonly ISagaInstanceReader<TSaga, TDbContext>? _reader;
 
-    public EfSagaRepositoryContext(TDbContext db, ConsumeContext<TMessage> context, ISagaConsumeContextFactory<TDbContext, TSaga> factory)
+    public EfSagaRepositoryContext(
+        TDbContext db, ConsumeContext<TMessage> context, ISagaConsumeContextFactory<TDbContext, TSaga> factory, ISagaInstanceReader<TSaga, TDbContext>? reader)
         : base(context)
     {
         _db = db;
         _context = context;
         _factory = factory;
+        _reader = reader;
     }
 
     public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance)
@@ -52,7 +55,9 @@ internal sealed class EfSagaRepositoryContext<TSaga, TDbContext, TMessage> : Con
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await _db.Set<TSaga>().FirstOrDefaultAsync(s => s.CorrelationId == correlationId, CancellationToken);
+        var instance = _reader is null
+            ? await _db.Set<TSaga>().FirstOrDefaultAsync(s => s.CorrelationId == correlationId, CancellationToken)
+            : await _reader.ReadAsync(_db, _context.Message, correlationId, CancellationToken);
         return instance is null
             ? default!
             : await _factory.CreateSagaConsumeContext(_db, _context, instance, SagaConsumeContextMode.Load);

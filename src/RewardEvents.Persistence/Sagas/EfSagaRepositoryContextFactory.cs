@@ -11,10 +11,11 @@ namespace RewardEvents.Persistence.Sagas;
 /// (a stale version, or two inserts of one id) surface as <see cref="DbUpdateException"/> for the
 /// endpoint's message retry to redo with a fresh scope. It uses the message scope's own
 /// <typeparamref name="TDbContext"/>, so rows that saga activities add to that context commit
-/// atomically with the saga itself.
+/// atomically with the saga itself. An <see cref="ISagaInstanceReader{TSaga, TDbContext}"/>, where one is
+/// registered, reads the instance in place of the repository's own query.
 /// </summary>
 public sealed class EfSagaRepositoryContextFactory<TSaga, TDbContext>(
-    TDbContext db, ISagaConsumeContextFactory<TDbContext, TSaga> factory)
+    TDbContext db, ISagaConsumeContextFactory<TDbContext, TSaga> factory, ISagaInstanceReader<TSaga, TDbContext>? reader = null)
     : ISagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
     where TSaga : class, IVersionedSaga
     where TDbContext : DbContext
@@ -23,7 +24,7 @@ public sealed class EfSagaRepositoryContextFactory<TSaga, TDbContext>(
         where T : class
     {
         ArgumentNullException.ThrowIfNull(next);
-        var repositoryContext = new EfSagaRepositoryContext<TSaga, TDbContext, T>(db, context, factory);
+        var repositoryContext = new EfSagaRepositoryContext<TSaga, TDbContext, T>(db, context, factory, reader);
         try
         {
             await next.Send(repositoryContext);

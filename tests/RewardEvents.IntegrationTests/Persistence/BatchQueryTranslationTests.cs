@@ -39,6 +39,12 @@ public sealed class BatchQueryTranslationTests
             // One reference to the counter table: sequence and version from the same reading of the row.
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(probe, "user_sequences"));
             Assert.Contains("LEFT JOIN", probe, StringComparison.Ordinal);
+
+            // Read with the saga row, each of the three tables once.
+            var read = RoutingSagaReader.Read(db, "user_1", Guid.NewGuid()).ToQueryString();
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(read, "user_sequences"));
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(read, "\\brouting"));
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(read, "endpoints_stamp"));
         }
     }
 }

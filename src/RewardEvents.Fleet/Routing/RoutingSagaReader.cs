@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore;
+using RewardEvents.Persistence;
+using RewardEvents.Persistence.Sagas;
+
+namespace RewardEvents.Fleet.Routing;
+
+/// <summary>
+/// Reads an event's saga row together with what routing a new event reads first (the endpoints' stamp and the
+/// user's counter, <see cref="RoutingProbe"/>): one round trip where there were two. Scoped to the message, like
+/// its database context; <see cref="RouteEventActivity{TMessage}"/> takes the probe from here.
+/// </summary>
+internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, RewardEventsDbContext>
+{
+    private (string UserId, RoutingProbe Probe)? _probe;
+
+    public async Task<RoutingState?> ReadAsync<TMessage>(
+        RewardEventsDbContext db, TMessage message, Guid correlationId, CancellationToken cancellationToken)
+        where TMessage : class
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(message);
+        _probe = null;
+        var userId = RoutingInput.From(message).UserId;
+        var read = await Read(db, userId, correlationId).FirstOrDefaultAsync(cancellationToken);
+        if (read is null)
+        {
+            // No stamp row (removed by hand): the saga alone; the activity reads the counter itself.
+            return await db.Routings.FirstOrDefaultAsync(r => r.CorrelationId == correlationId, cancellationToken);
+        }
+
+        _probe = (userId, read.Probe);
+        return read.Saga;
+    }
+
+    /// <summary>The probe read with this message's saga, once; null where it was not read for this user.</summary>
+    public RoutingProbe? TakeProbe(string userId)
+    {
+        var taken = _probe;
+        _probe = null;
+        return taken is { } t && t.UserId == userId ? t.Probe : null;
+    }
+
+    /// <summary>
+    /// The saga row (tracked; null for a new event), the stamp and the user's counter, in one query. Each table
+    /// is referenced once, so the counter's sequence and version come from one reading of its row.
+    /// </summary>
+    internal static IQueryable<RoutingRead> Read(RewardEventsDbContext db, string userId, Guid correlationId) =>
+        from s in db.EndpointsStamps
+        where s.Id == EndpointsStamp.RowId
+        from u in db.UserSequences.Where(u => u.UserId == userId).DefaultIfEmpty()
+        from r in db.Routings.Where(r => r.CorrelationId == correlationId).DefaultIfEmpty()
+        select new RoutingRead(r, new RoutingProbe(s.Stamp, u == null ? null : u.LastSequence, u == null ? null : u.Version));
+}
+
+/// <summary>An event's saga row, if any, and what the router reads first for it.</summary>
+internal sealed record RoutingRead(RoutingState? Saga, RoutingProbe Probe);

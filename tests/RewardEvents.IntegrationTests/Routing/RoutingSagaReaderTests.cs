@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RewardEvents.Contracts;
+using RewardEvents.Fleet;
+using RewardEvents.Fleet.Routing;
+using RewardEvents.IntegrationTests.Support;
+using RewardEvents.Persistence;
+using RewardEvents.Testing;
+
+namespace RewardEvents.IntegrationTests.Routing;
+
+/// <summary>
+/// The router reads an event's saga row, the user's counter and the endpoints' stamp in one query
+/// (<see cref="RoutingSagaReader"/>), on real PostgreSQL: what it returns, that the saga comes back tracked,
+/// and that the running router uses it rather than a probe of its own.
+/// </summary>
+public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLifetime
+{
+    private static readonly DateTime At = new(2026, 11, 23, 10, 0, 0, DateTimeKind.Utc);
+    private string _connectionString = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        _connectionString = await postgres.CreateDatabaseAsync("sagareader");
+        await using var db = FleetDatabase.OpenPostgres(_connectionString);
+        await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task One_query_reads_the_saga_tracked_with_the_users_counter_and_the_stamp()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var existing = TestRows.Routing("u_known", 4, At);
+        existing.FinalCount = 1;
+        existing.CompletedAt = At.AddSeconds(1);
+        existing.Version = 2;
+        Guid stamp;
+        await using (var seed = FleetDatabase.OpenPostgres(_connectionString))
+        {
+            seed.UserSequences.Add(new UserSequence { UserId = "u_known", LastSequence = 4, Version = 2 });
+            seed.Routings.Add(existing);
+            await seed.SaveChangesAsync(ct);
+            stamp = (await seed.EndpointsStamps.AsNoTracking().SingleAsync(ct)).Stamp;
+        }
+
+        var commands = new CommandRecorder();
+        await using var db = Open(commands);
+        var reader = new RoutingSagaReader();
+
+        // A new event of a known user: no saga yet; the counter as stored.
+        Assert.Null(await reader.ReadAsync(db, Redeemed("evt_new", "u_known"), Guid.NewGuid(), ct));
+        Assert.Single(commands.Texts);
+        Assert.Equal(new RoutingProbe(stamp, 4, 2), reader.TakeProbe("u_known"));
+        Assert.Null(reader.TakeProbe("u_known")); // handed out once
+
+        // A user the router has not seen: no counter.
+        Assert.Null(await reader.ReadAsync(db, Redeemed("evt_first", "u_unseen"), Guid.NewGuid(), ct));
+        Assert.Null(reader.TakeProbe("u_known")); // another user's probe is not handed out
+        Assert.Null(await reader.ReadAsync(db, Redeemed("evt_first", "u_unseen"), Guid.NewGuid(), ct));
+        Assert.Equal(new RoutingProbe(stamp, null, null), reader.TakeProbe("u_unseen"));
+
+        // A duplicate of a routed event: its saga, tracked, so the saga's update saves through this context.
+        var saga = await reader.ReadAsync(db, Redeemed(existing.EventId, "u_known"), existing.CorrelationId, ct);
+        Assert.NotNull(saga);
+        Assert.Equal(4, commands.Texts.Count);
+        Assert.All(commands.Texts, text => Assert.Contains("routings", text, StringComparison.Ordinal));
+        MappedValues.AssertSame(db.Model, existing, saga);
+        Assert.Equal(EntityState.Unchanged, db.Entry(saga).State);
+        saga.FinalCount = 3;
+        await db.SaveChangesAsync(ct);
+
+        await using var read = FleetDatabase.OpenPostgres(_connectionString);
+        Assert.Equal(3, (await read.Routings.AsNoTracking().SingleAsync(r => r.CorrelationId == existing.CorrelationId, ct)).FinalCount);
+    }
+
+    [Fact]
+    public async Task Without_the_stamp_row_the_saga_is_read_alone_and_no_probe_is_handed_out()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var existing = TestRows.Routing("u_nostamp", 1, At);
+        await using (var seed = FleetDatabase.OpenPostgres(_connectionString))
+        {
+            seed.Routings.Add(existing);
+            seed.UserSequences.Add(new UserSequence { UserId = "u_nostamp", LastSequence = 1, Version = 1 });
+            await seed.SaveChangesAsync(ct);
+            await seed.EndpointsStamps.ExecuteDeleteAsync(ct);
+        }
+
+        await using var db = Open(new CommandRecorder());
+        var reader = new RoutingSagaReader();
+
+        var saga = await reader.ReadAsync(db, Redeemed(existing.EventId, "u_nostamp"), existing.CorrelationId, ct);
+
+        Assert.NotNull(saga);
+        Assert.Equal(EntityState.Unchanged, db.Entry(saga).State);
+        Assert.Null(reader.TakeProbe("u_nostamp"));
+        Assert.Null(await reader.ReadAsync(db, Redeemed("evt_other", "u_nostamp"), Guid.NewGuid(), ct));
+    }
+
+    /// <summary>
+    /// In a running router (on PostgreSQL) the user's counter is read only with the saga row: no query reads
+    /// <c>user_sequences</c> without <c>routings</c>, for a user's first event or their next.
+    /// </summary>
+    [Fact]
+    public async Task The_running_router_reads_the_counter_only_with_the_saga_row()
+    {
+        var commands = new CommandLog();
+        await using var host = await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router, new Dictionary<string, string?>
+        {
+            ["Transport:Kind"] = "InMemory",
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = _connectionString,
+        }, logging => logging.AddProvider(commands).AddFilter<CommandLog>(DbLoggerCategory.Database.Command.Name, LogLevel.Information));
+        using var api = host.CreateClient();
+        await Reliability.RetryScheduleTests.CreateEndpointAsync(api, "http://127.0.0.1:9/hook", ["reward.redeemed"]);
+
+        await Reliability.RetryScheduleTests.PostEventAsync(api, "evt_reader_1", "u_router");
+        await Reliability.RetryScheduleTests.PostEventAsync(api, "evt_reader_2", "u_router");
+        await using var db = FleetDatabase.OpenPostgres(_connectionString);
+        await Eventually.UntilAsync(
+            async () => await db.Routings.AsNoTracking().CountAsync(r => r.UserId == "u_router") == 2,
+            TimeSpan.FromSeconds(30), "both events are routed");
+        Assert.Equal(2, (await db.UserSequences.AsNoTracking().SingleAsync(u => u.UserId == "u_router")).LastSequence);
+
+        var counterReads = commands.Texts.Where(t => t.Contains("user_sequences", StringComparison.Ordinal)
+            && !t.Contains("INSERT", StringComparison.Ordinal)).ToList();
+        Assert.True(counterReads.Count >= 2, $"{counterReads.Count} reads of the counter");
+        Assert.All(counterReads, text => Assert.Contains("routings", text, StringComparison.Ordinal));
+    }
+
+    private static RewardRedeemed Redeemed(string eventId, string userId) => new()
+    {
+        EventId = eventId, UserId = userId, RewardId = "reward_1", Amount = 10, Currency = "INR", Status = "success", OccurredAt = At,
+    };
+
+    private RewardEventsDbContext Open(CommandRecorder commands) =>
+        new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>()
+            .UseNpgsql(_connectionString).AddInterceptors(commands).Options);
+
+    /// <summary>The text of every query the context sent.</summary>
+    private sealed class CommandRecorder : DbCommandInterceptor
+    {
+        public List<string> Texts { get; } = [];
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Texts.Add(command.CommandText);
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
+    }
+
+    /// <summary>EF Core's log of every command a host ran.</summary>
+    private sealed class CommandLog : ILoggerProvider
+    {
+        public ConcurrentQueue<string> Texts { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == DbLoggerCategory.Database.Command.Name ? new Logger(Texts) : NullLogger.Instance;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> texts) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (eventId.Id == RelationalEventId.CommandExecuted.Id)
+                {
+                    texts.Enqueue(formatter(state, exception));
+                }
+            }
+        }
+    }
+}
