@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using RewardEvents.IntegrationTests.Api;
 using RewardEvents.IntegrationTests.Reliability;
 using RewardEvents.IntegrationTests.Support;
@@ -14,37 +12,10 @@ public sealed class OutcomeLogServerFixture : EmbeddedServerFixture
 {
     internal const string Category = "RewardEvents.Fleet.Workers.DeliveryProcessor";
 
-    internal CapturingProvider Captured { get; } = new();
+    internal CapturingLoggerProvider Captured { get; } = new(Category);
 
     protected override void ConfigureLogging(ILoggingBuilder logging) =>
-        logging.AddProvider(Captured).AddFilter<CapturingProvider>(Category, LogLevel.Debug);
-
-    internal sealed record Line(LogLevel Level, string Message);
-
-    internal sealed class CapturingProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<Line> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => categoryName == Category ? new Logger(Lines) : NullLogger.Instance;
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<Line> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                ArgumentNullException.ThrowIfNull(formatter);
-                lines.Enqueue(new Line(logLevel, formatter(state, exception)));
-            }
-        }
-    }
+        logging.AddProvider(Captured).AddFilter<CapturingLoggerProvider>(Category, LogLevel.Debug);
 }
 
 /// <summary>
@@ -71,7 +42,7 @@ public sealed class OutcomeLogTests(OutcomeLogServerFixture fixture) : IClassFix
         }
 
         await RetryScheduleTests.PostEventAsync(api, "evt_outcome_log", "user_outcome_log");
-        static bool Logged(OutcomeLogServerFixture.Line[] lines, string text) => lines.Any(l => l.Message.Contains(text, StringComparison.Ordinal));
+        static bool Logged(CapturedLine[] lines, string text) => lines.Any(l => l.Message.Contains(text, StringComparison.Ordinal));
         var lines = await Eventually.UntilAsync(
             () =>
             {

@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using RewardEvents.Contracts;
 using RewardEvents.Fleet;
 using RewardEvents.Fleet.Routing;
@@ -50,7 +47,7 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
         }
 
         var commands = new CommandRecorder();
-        await using var db = Open(commands);
+        await using var db = FleetDatabase.OpenPostgres(_connectionString, commands);
         var reader = new RoutingSagaReader();
 
         // A new event of a known user: no saga yet; the counter as stored.
@@ -92,7 +89,7 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
             await seed.EndpointsStamps.ExecuteDeleteAsync(ct);
         }
 
-        await using var db = Open(new CommandRecorder());
+        await using var db = FleetDatabase.OpenPostgres(_connectionString, new CommandRecorder());
         var reader = new RoutingSagaReader();
 
         var saga = await reader.ReadAsync(db, Redeemed(existing.EventId, "u_nostamp"), existing.CorrelationId, ct);
@@ -110,13 +107,13 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
     [Fact]
     public async Task The_running_router_reads_the_counter_only_with_the_saga_row()
     {
-        var commands = new CommandLog();
+        var commands = new CapturingLoggerProvider(DbLoggerCategory.Database.Command.Name);
         await using var host = await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router, new Dictionary<string, string?>
         {
             ["Transport:Kind"] = "InMemory",
             ["Database:Provider"] = "Postgres",
             ["ConnectionStrings:RewardEvents"] = _connectionString,
-        }, logging => logging.AddProvider(commands).AddFilter<CommandLog>(DbLoggerCategory.Database.Command.Name, LogLevel.Information));
+        }, logging => logging.AddProvider(commands).AddFilter<CapturingLoggerProvider>(DbLoggerCategory.Database.Command.Name, LogLevel.Information));
         using var api = host.CreateClient();
         await Reliability.RetryScheduleTests.CreateEndpointAsync(api, "http://127.0.0.1:9/hook", ["reward.redeemed"]);
 
@@ -128,7 +125,8 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
             TimeSpan.FromSeconds(30), "both events are routed");
         Assert.Equal(2, (await db.UserSequences.AsNoTracking().SingleAsync(u => u.UserId == "u_router")).LastSequence);
 
-        var counterReads = commands.Texts.Where(t => t.Contains("user_sequences", StringComparison.Ordinal)
+        var counterReads = commands.Lines.Where(l => l.EventId.Id == RelationalEventId.CommandExecuted.Id).Select(l => l.Message)
+            .Where(t => t.Contains("user_sequences", StringComparison.Ordinal)
             && !t.Contains("INSERT", StringComparison.Ordinal)).ToList();
         Assert.True(counterReads.Count >= 2, $"{counterReads.Count} reads of the counter");
         Assert.All(counterReads, text => Assert.Contains("routings", text, StringComparison.Ordinal));
@@ -138,50 +136,4 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
     {
         EventId = eventId, UserId = userId, RewardId = "reward_1", Amount = 10, Currency = "INR", Status = "success", OccurredAt = At,
     };
-
-    private RewardEventsDbContext Open(CommandRecorder commands) =>
-        new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>()
-            .UseNpgsql(_connectionString).AddInterceptors(commands).Options);
-
-    /// <summary>The text of every query the context sent.</summary>
-    private sealed class CommandRecorder : DbCommandInterceptor
-    {
-        public List<string> Texts { get; } = [];
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Texts.Add(command.CommandText);
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-    }
-
-    /// <summary>EF Core's log of every command a host ran.</summary>
-    private sealed class CommandLog : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Texts { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) =>
-            categoryName == DbLoggerCategory.Database.Command.Name ? new Logger(Texts) : NullLogger.Instance;
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> texts) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (eventId.Id == RelationalEventId.CommandExecuted.Id)
-                {
-                    texts.Enqueue(formatter(state, exception));
-                }
-            }
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +45,7 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
         ];
 
         var commands = new CommandRecorder();
-        await using (var db = Open(commands))
+        await using (var db = FleetDatabase.OpenPostgres(_connectionString, commands))
         {
             TakeNextSequence(db, "u_full", 6, 3);
             db.Add(routing);
@@ -74,7 +73,7 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
         var routing = Routing("u_new", 1);
 
         var commands = new CommandRecorder();
-        await using (var db = Open(commands))
+        await using (var db = FleetDatabase.OpenPostgres(_connectionString, commands))
         {
             db.UserSequences.Add(new UserSequence { UserId = "u_new", LastSequence = 1, Version = 1 });
             db.Add(routing);
@@ -102,7 +101,7 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
         await SeedCounterAsync(user, lastSequence: 5, version: 5);
         var routing = Routing(user, 5);
 
-        await using (var db = Open(new CommandRecorder()))
+        await using (var db = FleetDatabase.OpenPostgres(_connectionString, new CommandRecorder()))
         {
             if (counterExisted)
             {
@@ -172,7 +171,7 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var alone = Routing("u_other", 1);
         var commands = new CommandRecorder();
-        await using (var db = Open(commands))
+        await using (var db = FleetDatabase.OpenPostgres(_connectionString, commands))
         {
             db.Add(alone); // the saga repository's insert of a saga before its activities run
             await db.SaveChangesAsync(ct);
@@ -221,10 +220,6 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
         counter.Version++;
     }
 
-    private RewardEventsDbContext Open(CommandRecorder commands) =>
-        new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>()
-            .UseNpgsql(_connectionString).AddInterceptors(commands).Options);
-
     private static RoutingState Routing(string user, long sequence, Action<RoutingState>? configure = null)
     {
         var routing = TestRows.Routing(user, sequence, At);
@@ -239,25 +234,5 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
     {
         var counter = await db.UserSequences.AsNoTracking().SingleAsync(u => u.UserId == user, TestContext.Current.CancellationToken);
         return (counter.LastSequence, counter.Version);
-    }
-
-    /// <summary>The text of every command the context sent.</summary>
-    private sealed class CommandRecorder : DbCommandInterceptor
-    {
-        public List<string> Texts { get; } = [];
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Texts.Add(command.CommandText);
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Texts.Add(command.CommandText);
-            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
-        }
     }
 }

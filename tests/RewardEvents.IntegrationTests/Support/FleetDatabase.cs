@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RewardEvents.Persistence;
@@ -9,8 +10,9 @@ namespace RewardEvents.IntegrationTests.Support;
 /// <summary>Opens the fleet's database from a test, to check what the fleet recorded.</summary>
 public static class FleetDatabase
 {
-    public static RewardEventsDbContext OpenPostgres(string connectionString) =>
-        new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>().UseNpgsql(connectionString).Options);
+    public static RewardEventsDbContext OpenPostgres(string connectionString, params IInterceptor[] interceptors) =>
+        new PostgresRewardEventsDbContext(new DbContextOptionsBuilder<PostgresRewardEventsDbContext>()
+            .UseNpgsql(connectionString).AddInterceptors(interceptors).Options);
 
     /// <summary>A context of SQL Server's model and SQL that never connects: for migrations and query translation.</summary>
     public static RewardEventsDbContext UnconnectedSqlServer() =>
