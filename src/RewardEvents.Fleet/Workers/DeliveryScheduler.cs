@@ -60,13 +60,7 @@ internal sealed partial class DeliveryScheduler(
             await RefreshGaugesAsync(db, scope.ServiceProvider, now, cancellationToken);
         }
 
-        var due = await db.Deliveries.AsNoTracking()
-            .Where(d => ((d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Retrying || d.Status == DeliveryStatus.Waiting)
-                    && d.NextAttemptAt <= now)
-                || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now))
-            .OrderBy(d => d.NextAttemptAt)
-            .Take(BatchSize)
-            .ToListAsync(cancellationToken);
+        var due = await Due(db, now).ToListAsync(cancellationToken);
 
         foreach (var delivery in due)
         {
@@ -95,6 +89,18 @@ internal sealed partial class DeliveryScheduler(
 
         return due.Count;
     }
+
+    /// <summary>
+    /// What the sweep takes next: retries and parked deliveries come due, deliveries not attempted by their redispatch
+    /// deadline, attempts whose lease ran out; the most overdue first.
+    /// </summary>
+    internal static IQueryable<Delivery> Due(RewardEventsDbContext db, DateTime now) =>
+        db.Deliveries.AsNoTracking()
+            .Where(d => ((d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Retrying || d.Status == DeliveryStatus.Waiting)
+                    && d.NextAttemptAt <= now)
+                || (d.Status == DeliveryStatus.InFlight && d.LeaseUntil <= now))
+            .OrderBy(d => d.NextAttemptAt)
+            .Take(BatchSize);
 
     /// <summary>Backlog and health figures for the metrics; cheap enough every ten seconds, too dear per scrape.</summary>
     private static async Task RefreshGaugesAsync(RewardEventsDbContext db, IServiceProvider services, DateTime now, CancellationToken cancellationToken)

@@ -200,8 +200,6 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("EventId");
-
                     b.HasIndex("RoutingId", "EndpointId")
                         .IsUnique();
 

@@ -191,8 +191,6 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("EventId");
-
                     b.HasIndex("RoutingId", "EndpointId")
                         .IsUnique();
 

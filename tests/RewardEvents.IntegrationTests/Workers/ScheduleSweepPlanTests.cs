@@ -1,0 +1,104 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RewardEvents.Fleet.Workers;
+using RewardEvents.IntegrationTests.Persistence;
+using RewardEvents.IntegrationTests.Support;
+using RewardEvents.Persistence;
+using RewardEvents.Testing;
+
+namespace RewardEvents.IntegrationTests.Workers;
+
+/// <summary>
+/// The deliveries table keeps only the indexes its queries use (each costs an entry on a delivery's insert and on
+/// each of its updates), and the schedule sweep, which runs every second on every worker, finds what is due through
+/// its index without reading the final rows, on PostgreSQL and on SQLite.
+/// </summary>
+public sealed class ScheduleSweepPlanTests(PostgresServer postgres)
+{
+    private const int Final = 2000;
+    private const int Open = 18;
+    private const string SweepIndex = "IX_deliveries_Status_NextAttemptAt";
+    private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public async Task On_PostgreSQL_the_sweep_reads_only_open_rows_and_no_index_is_kept_for_event_ids()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var services = await FleetDatabase.CreateMigratedPostgresAsync(postgres, "sweepplan");
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        var due = await SeedAsync(db);
+        await db.Database.ExecuteSqlRawAsync("ANALYZE deliveries", cancellationToken);
+
+        var indexes = await db.Database.SqlQueryRaw<string>(
+            "SELECT indexdef AS \"Value\" FROM pg_indexes WHERE tablename = 'deliveries'").ToListAsync(cancellationToken);
+        Assert.Equal(5, indexes.Count); // the key, (RoutingId, EndpointId), the ordering guard's, the sweep's and (EndpointId, Status, CreatedAt)
+        Assert.DoesNotContain(indexes, i => i.Contains("\"EventId\"", StringComparison.Ordinal));
+
+        Assert.Equal(due.Order(), (await DeliveryScheduler.Due(db, Now).Select(d => d.Id).ToListAsync(cancellationToken)).Order());
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = DeliveryScheduler.Due(db, Now).CreateDbCommand();
+        var plan = await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
+        var read = QueryPlans.RowsRead(plan, "deliveries", _ => true);
+        // Through the sweep's index and the ordering guard's (open rows only) the plan may visit each open row a few times.
+        Assert.True(read <= 3 * Open, $"the sweep read {read} delivery rows for {due.Count} due, {Open} open and {Final} final; plan: {plan}");
+        Assert.Contains(SweepIndex, plan.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public Task On_SQLite_the_sweep_searches_its_index() =>
+        SqliteFileDatabase.UseServicesAsync("sweepplan", async services =>
+        {
+            var cancellationToken = TestContext.Current.CancellationToken;
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+            var due = await SeedAsync(db);
+            await db.Database.ExecuteSqlRawAsync("ANALYZE", cancellationToken);
+
+            Assert.Equal(due.Order(), (await DeliveryScheduler.Due(db, Now).Select(d => d.Id).ToListAsync(cancellationToken)).Order());
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await using var command = DeliveryScheduler.Due(db, Now).CreateDbCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+            var steps = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    steps.Add(reader.GetString(3));
+                }
+            }
+
+            var plan = string.Join(" | ", steps);
+            Assert.Contains(SweepIndex, plan, StringComparison.Ordinal);
+            Assert.DoesNotContain(steps, s => s.StartsWith("SCAN", StringComparison.Ordinal) && !s.Contains("INDEX", StringComparison.Ordinal));
+        });
+
+    /// <summary>Final deliveries by the thousand and a few open ones, some due; the ids of those due.</summary>
+    private static async Task<List<Guid>> SeedAsync(RewardEventsDbContext db)
+    {
+        List<Delivery> final = [.. Enumerable.Range(0, Final).Select(i => Delivery($"u_final{i}", i % 5 == 0 ? DeliveryStatus.DeadLettered : DeliveryStatus.Delivered, null, null))];
+        List<Delivery> due =
+        [
+            .. Enumerable.Range(0, 5).Select(i => Delivery($"u_pending{i}", DeliveryStatus.Pending, Now.AddSeconds(-30), null)),
+            .. Enumerable.Range(0, 2).Select(i => Delivery($"u_retrying{i}", DeliveryStatus.Retrying, Now.AddSeconds(-1), null)),
+            .. Enumerable.Range(0, 3).Select(i => Delivery($"u_lost{i}", DeliveryStatus.InFlight, Now.AddSeconds(-40), Now.AddSeconds(-1))),
+        ];
+        List<Delivery> notYet =
+        [
+            .. Enumerable.Range(0, 5).Select(i => Delivery($"u_fresh{i}", DeliveryStatus.Pending, Now.AddSeconds(30), null)),
+            .. Enumerable.Range(0, 3).Select(i => Delivery($"u_busy{i}", DeliveryStatus.InFlight, Now.AddSeconds(30), Now.AddSeconds(20))),
+        ];
+        Assert.Equal(Open, due.Count + notYet.Count);
+        db.Deliveries.AddRange(final.Concat(due).Concat(notYet));
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return [.. due.Select(d => d.Id)];
+    }
+
+    private static Delivery Delivery(string userId, DeliveryStatus status, DateTime? nextAttemptAt, DateTime? leaseUntil)
+    {
+        var delivery = TestRows.Delivery("ep_sweep", userId, 1, status, Now.AddMinutes(-5));
+        delivery.NextAttemptAt = nextAttemptAt;
+        delivery.LeaseUntil = leaseUntil;
+        return delivery;
+    }
+}
