@@ -31,7 +31,7 @@ internal sealed class RouteEventActivity<TMessage>(
         // the endpoint list itself comes from memory unless the stamp has moved.
         var userId = input.UserId;
         var probe = reader.TakeProbe(userId)
-            ?? await Probe(db, userId).FirstOrDefaultAsync(cancellationToken)
+            ?? await RoutingSagaReader.Probe(db, userId).FirstOrDefaultAsync(cancellationToken)
             // No stamp row (removed by hand): the counter alone, and the endpoint list read every time.
             ?? await db.UserSequences.AsNoTracking().Where(u => u.UserId == userId)
                 .Select(u => new RoutingProbe(null, u.LastSequence, u.Version)).FirstOrDefaultAsync(cancellationToken)
@@ -96,17 +96,6 @@ internal sealed class RouteEventActivity<TMessage>(
 
         await next.Execute(context);
     }
-
-    /// <summary>
-    /// The endpoints' stamp and the user's counter (null where the user has none yet), in one query. The
-    /// counter row is joined, not read by two scalar subqueries, so its sequence and version come from
-    /// one reading of the row even where READ COMMITTED does not read from a snapshot (SQL Server).
-    /// </summary>
-    internal static IQueryable<RoutingProbe> Probe(RewardEventsDbContext db, string userId) =>
-        from s in db.EndpointsStamps.AsNoTracking()
-        where s.Id == EndpointsStamp.RowId
-        from u in db.UserSequences.AsNoTracking().Where(u => u.UserId == userId).DefaultIfEmpty()
-        select new RoutingProbe(s.Stamp, u == null ? null : u.LastSequence, u == null ? null : u.Version);
 
     public Task Faulted<TException>(BehaviorExceptionContext<RoutingState, TMessage, TException> context, IBehavior<RoutingState, TMessage> next)
         where TException : Exception

@@ -41,15 +41,26 @@ internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, Rewa
     }
 
     /// <summary>
-    /// The saga row (tracked; null for a new event), the stamp and the user's counter, in one query. Each table
-    /// is referenced once, so the counter's sequence and version come from one reading of its row.
+    /// The saga row (tracked; null for a new event) joined to the probe of the stamp and the user's
+    /// counter, in one query. Each table is referenced once, so the counter's sequence and version come from one
+    /// reading of its row.
     /// </summary>
     internal static IQueryable<RoutingRead> Read(RewardEventsDbContext db, string userId, Guid correlationId) =>
+        from p in Probe(db, userId)
+        from r in db.Routings.Where(r => r.CorrelationId == correlationId).DefaultIfEmpty()
+        select new RoutingRead(r, p);
+
+    /// <summary>
+    /// The endpoints' stamp and the user's counter (null where the user has none yet), in one query. The
+    /// counter row is joined, not read by two scalar subqueries, so its sequence and version come from
+    /// one reading of the row even where READ COMMITTED does not read from a snapshot (SQL Server). It projects
+    /// values only, so nothing is tracked, and it composes with <see cref="Read"/>'s tracked saga row.
+    /// </summary>
+    internal static IQueryable<RoutingProbe> Probe(RewardEventsDbContext db, string userId) =>
         from s in db.EndpointsStamps
         where s.Id == EndpointsStamp.RowId
         from u in db.UserSequences.Where(u => u.UserId == userId).DefaultIfEmpty()
-        from r in db.Routings.Where(r => r.CorrelationId == correlationId).DefaultIfEmpty()
-        select new RoutingRead(r, new RoutingProbe(s.Stamp, u == null ? null : u.LastSequence, u == null ? null : u.Version));
+        select new RoutingProbe(s.Stamp, u == null ? null : u.LastSequence, u == null ? null : u.Version);
 }
 
 /// <summary>An event's saga row, if any, and what the router reads first for it.</summary>

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace RewardEvents.Persistence.Sagas;
 
 /// <summary>
-/// Reads the saga instance a message correlates to, tracked by <paramref name="db"/>. Without one registered the
+/// Reads the saga instance a message correlates to, tracked by the context given. Without one registered the
 /// repository reads the row by id; a saga registers its own to read, in the same round trip, what its first
 /// activity will need (the router reads the user's counter and the endpoints' stamp with the saga row).
 /// </summary>

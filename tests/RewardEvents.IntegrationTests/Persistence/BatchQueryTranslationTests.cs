@@ -34,7 +34,7 @@ public sealed class BatchQueryTranslationTests
         foreach (var db in FleetDatabase.UnconnectedPerProvider())
         {
             using var context = db;
-            var probe = RouteEventActivity<RewardEvents.Contracts.RewardRedeemed>.Probe(db, "user_1").ToQueryString();
+            var probe = RoutingSagaReader.Probe(db, "user_1").ToQueryString();
 
             // One reference to the counter table: sequence and version from the same reading of the row.
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(probe, "user_sequences"));
