@@ -22,12 +22,12 @@ namespace RewardEvents.Persistence;
 /// The parts of one statement commit together or not at all, and the counter row stays locked until they
 /// have, so, as through EF Core, the order of a user's sequence numbers is the commit order of their
 /// deliveries. Used only when the tracked changes are exactly that shape (<see cref="Match"/>); every other
-/// <c>SaveChanges</c> goes through EF Core. EF Core runs the statement (<c>SqlQueryRaw</c>), so its command
-/// interceptors see it and Npgsql prepares it like any other.
+/// <c>SaveChanges</c> goes through EF Core. EF Core's command pipeline runs the statement (<see cref="PostgresStatement"/>),
+/// so its command interceptors see it and Npgsql prepares it like any other.
 /// </summary>
 internal static class PostgresRoutingWrite
 {
-    private const string Sql = """
+    private static readonly PostgresStatement Statement = new("""
         WITH counter AS (
             INSERT INTO user_sequences AS u ("UserId", "LastSequence", "Version")
             VALUES (@user_id, @last_sequence, @version)
@@ -50,7 +50,7 @@ internal static class PostgresRoutingWrite
             WHERE EXISTS (SELECT 1 FROM counter)
         )
         SELECT count(*)::int AS "Value" FROM counter
-        """;
+        """);
 
     /// <summary>A new event's routing as tracked by a context: the saga added, the counter added or changed, the deliveries added.</summary>
     internal sealed record Changes(RoutingState Routing, UserSequence Counter, int? ExpectedVersion, IReadOnlyList<Delivery> Deliveries);
@@ -100,7 +100,7 @@ internal static class PostgresRoutingWrite
         List<int> taken;
         try
         {
-            taken = await db.Database.SqlQueryRaw<int>(Sql, Parameters(changes)).ToListAsync(cancellationToken);
+            taken = await Statement.QueryAsync(db, Parameters(changes), r => r.GetInt32(0), cancellationToken);
         }
         catch (DbException e)
         {

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 using RewardEvents.Persistence;
 using RewardEvents.Persistence.Sagas;
 
@@ -8,9 +10,20 @@ namespace RewardEvents.Fleet.Routing;
 /// Reads an event's saga row together with what routing a new event reads first (the endpoints' stamp and the
 /// user's counter, <see cref="RoutingProbe"/>): one round trip where there were two. Scoped to the message, like
 /// its database context; <see cref="RouteEventActivity{TMessage}"/> takes the probe from here.
+/// On PostgreSQL the query is a <see cref="PostgresStatement"/> (built once, not a LINQ query compiled and looked up
+/// per event) that reads whether the saga exists rather than its row: a new event, the common case, has none, and the
+/// row of a routed one (a duplicate) is then read by id, tracked, in a second query.
 /// </summary>
 internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, RewardEventsDbContext>
 {
+    private static readonly PostgresStatement PostgresRead = new("""
+        SELECT s."Stamp", u."LastSequence", u."Version",
+               EXISTS (SELECT 1 FROM routings AS r WHERE r."CorrelationId" = @correlation_id) AS "Routed"
+        FROM endpoints_stamp AS s
+        LEFT JOIN user_sequences AS u ON u."UserId" = @user_id
+        WHERE s."Id" = @stamp_row
+        """);
+
     private (string UserId, RoutingProbe Probe)? _probe;
 
     public async Task<RoutingState?> ReadAsync<TMessage>(
@@ -21,6 +34,11 @@ internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, Rewa
         ArgumentNullException.ThrowIfNull(message);
         _probe = null;
         var userId = RoutingInput.From(message).UserId;
+        if (db.Database.IsNpgsql())
+        {
+            return await ReadPostgresAsync(db, userId, correlationId, cancellationToken);
+        }
+
         var read = await Read(db, userId, correlationId).FirstOrDefaultAsync(cancellationToken);
         if (read is null)
         {
@@ -30,6 +48,30 @@ internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, Rewa
 
         _probe = (userId, read.Probe);
         return read.Saga;
+    }
+
+    private async Task<RoutingState?> ReadPostgresAsync(RewardEventsDbContext db, string userId, Guid correlationId, CancellationToken cancellationToken)
+    {
+        NpgsqlParameter[] parameters =
+        [
+            new("correlation_id", NpgsqlDbType.Uuid) { Value = correlationId },
+            new("user_id", NpgsqlDbType.Text) { Value = userId },
+            new("stamp_row", NpgsqlDbType.Integer) { Value = EndpointsStamp.RowId },
+        ];
+        var rows = await PostgresRead.QueryAsync(
+            db, parameters, r => (Probe: new RoutingProbe(r.GetGuid(0), r.Nullable<long>(1), r.Nullable<int>(2)), Routed: r.GetBoolean(3)),
+            cancellationToken);
+        if (rows is [var row])
+        {
+            _probe = (userId, row.Probe);
+            if (!row.Routed)
+            {
+                return null;
+            }
+        }
+
+        // A routed event, or no stamp row (removed by hand: then the activity reads the counter itself).
+        return await db.Routings.FirstOrDefaultAsync(r => r.CorrelationId == correlationId, cancellationToken);
     }
 
     /// <summary>The probe read with this message's saga, once; null where it was not read for this user.</summary>

@@ -17,14 +17,15 @@ namespace RewardEvents.Fleet.Workers;
 /// <item>each item's successor is the next open delivery after it for the same endpoint and user, returned only
 /// if it is parked (Waiting); it is read through the ordering guard's index of open deliveries, one row per item.</item>
 /// </list>
-/// EF Core runs it (<c>SqlQueryRaw</c>), so its interceptors see it and Npgsql prepares it like any other.
+/// EF Core's command pipeline runs it (<see cref="PostgresStatement"/>), so its interceptors see it and Npgsql prepares it
+/// like any other.
 /// </summary>
 internal static class PostgresDeliveredBatch
 {
     // The parts of one statement all see the database as it was when it began: the successors' read does
     // not see this batch's finishing update. So where a batch holds two deliveries of one user and endpoint
     // (possible only without per-user order, where nothing is parked), the earlier one's next is the later.
-    private const string Sql = """
+    private static readonly PostgresStatement Statement = new("""
         WITH batch AS (
             SELECT * FROM unnest(@id, @status_code, @endpoint_id, @user_id, @sequence,
                                  @attempt_delivery_id, @attempt_number, @attempt_started_at, @attempt_duration_ms,
@@ -60,11 +61,13 @@ internal static class PostgresDeliveredBatch
             ORDER BY w."Sequence"
             LIMIT 1) AS s ON TRUE
         ORDER BY b.ordinal
-        """;
+        """);
 
     public static async Task<IReadOnlyList<DeliveredRecord>> WriteAsync(RewardEventsDbContext db, IReadOnlyList<DeliveredWriter.Item> batch, DateTime finalAt)
     {
-        var rows = await db.Database.SqlQueryRaw<Row>(Sql, Parameters(batch, finalAt)).ToListAsync();
+        var rows = await Statement.QueryAsync(
+            db, Parameters(batch, finalAt),
+            r => new Row(r.GetInt64(0), r.GetBoolean(1), r.Nullable<Guid>(2), r.NullableString(3), r.Nullable<long>(4)), CancellationToken.None);
         if (rows.Count != batch.Count)
         {
             throw new InvalidOperationException($"The delivered batch of {batch.Count} returned {rows.Count} rows.");
@@ -82,7 +85,7 @@ internal static class PostgresDeliveredBatch
 
     /// <summary>The statement as it runs, for plan tests: its command text with a batch's parameters.</summary>
     internal static (string Sql, NpgsqlParameter[] Parameters) Command(IReadOnlyList<DeliveredWriter.Item> batch, DateTime finalAt) =>
-        (Sql, Parameters(batch, finalAt));
+        (Statement.Sql, Parameters(batch, finalAt));
 
     private static NpgsqlParameter[] Parameters(IReadOnlyList<DeliveredWriter.Item> batch, DateTime finalAt)
     {

@@ -99,14 +99,14 @@ public sealed class PreparedStatementTests(PostgresServer postgres)
             .Where(u => u.UserId == userId).Select(u => (long?)u.LastSequence).FirstOrDefaultAsync(TestContext.Current.CancellationToken);
     }
 
-    private static async Task<int> BackendAsync(ServiceProvider services)
+    internal static async Task<int> BackendAsync(ServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database
             .SqlQueryRaw<int>("SELECT pg_backend_pid() AS \"Value\"").SingleAsync(TestContext.Current.CancellationToken);
     }
 
-    private static async Task<List<string>> PreparedStatementsAsync(ServiceProvider services)
+    internal static async Task<List<string>> PreparedStatementsAsync(ServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Database

@@ -11,9 +11,9 @@ using RewardEvents.Testing;
 namespace RewardEvents.IntegrationTests.Routing;
 
 /// <summary>
-/// The router reads an event's saga row, the user's counter and the endpoints' stamp in one query
-/// (<see cref="RoutingSagaReader"/>), on real PostgreSQL: what it returns, that the saga comes back tracked,
-/// and that the running router uses it rather than a probe of its own.
+/// The router reads the user's counter, the endpoints' stamp and whether the event's saga exists in one query
+/// (<see cref="RoutingSagaReader"/>), on real PostgreSQL: what it returns, that the saga of a routed event comes back
+/// tracked, and that the running router uses it rather than a probe of its own.
 /// </summary>
 public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLifetime
 {
@@ -30,7 +30,7 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task One_query_reads_the_saga_tracked_with_the_users_counter_and_the_stamp()
+    public async Task One_query_reads_the_users_counter_the_stamp_and_whether_the_saga_exists()
     {
         var ct = TestContext.Current.CancellationToken;
         var existing = TestRows.Routing("u_known", 4, At);
@@ -62,11 +62,14 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
         Assert.Null(await reader.ReadAsync(db, Redeemed("evt_first", "u_unseen"), Guid.NewGuid(), ct));
         Assert.Equal(new RoutingProbe(stamp, null, null), reader.TakeProbe("u_unseen"));
 
-        // A duplicate of a routed event: its saga, tracked, so the saga's update saves through this context.
+        // A duplicate of a routed event: its saga, tracked, so the saga's update saves through this context. The
+        // probe found that it exists; its row is read by id in a second query.
         var saga = await reader.ReadAsync(db, Redeemed(existing.EventId, "u_known"), existing.CorrelationId, ct);
         Assert.NotNull(saga);
-        Assert.Equal(4, commands.Texts.Count);
+        Assert.Equal(5, commands.Texts.Count);
         Assert.All(commands.Texts, text => Assert.Contains("routings", text, StringComparison.Ordinal));
+        Assert.DoesNotContain("user_sequences", commands.Texts[^1], StringComparison.Ordinal);
+        Assert.Equal(new RoutingProbe(stamp, 4, 2), reader.TakeProbe("u_known"));
         MappedValues.AssertSame(db.Model, existing, saga);
         Assert.Equal(EntityState.Unchanged, db.Entry(saga).State);
         saga.FinalCount = 3;
