@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -117,19 +118,26 @@ public sealed class WebhookSender(HttpClient http, IOptions<DeliveryOptions> opt
         }
 
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[limit];
-        var read = 0;
-        while (read < limit)
+        var buffer = ArrayPool<byte>.Shared.Rent(limit); // one per attempt otherwise, most of it never written
+        try
         {
-            var n = await stream.ReadAsync(buffer.AsMemory(read, limit - read), cancellationToken);
-            if (n == 0)
+            var read = 0;
+            while (read < limit)
             {
-                break;
+                var n = await stream.ReadAsync(buffer.AsMemory(read, limit - read), cancellationToken);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
             }
 
-            read += n;
+            return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
         }
-
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
