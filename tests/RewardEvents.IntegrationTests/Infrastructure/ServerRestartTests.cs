@@ -31,7 +31,24 @@ public sealed class ServerRestartTests(RabbitMqBroker broker, PostgresServer pos
 
         await broker.RestartAsync();
 
+        // The node accepts connections before it has recovered every virtual host's queues: until then the queue
+        // is "not found" (404, which closes the channel), so the check waits for it on fresh channels.
         await using var after = await factory.CreateConnectionAsync(cancellation);
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                await using var probe = await after.CreateChannelAsync(cancellationToken: cancellation);
+                try
+                {
+                    await probe.QueueDeclarePassiveAsync("durable", cancellation);
+                    return true;
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30), "the durable queue to be recovered in its virtual host");
         await using var afterChannel = await after.CreateChannelAsync(cancellationToken: cancellation);
         var message = await afterChannel.BasicGetAsync("durable", autoAck: true, cancellation);
         Assert.NotNull(message);
