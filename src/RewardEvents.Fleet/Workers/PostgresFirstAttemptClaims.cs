@@ -1,4 +1,4 @@
-using Microsoft.EntityFrameworkCore;
+using System.Data.Common;
 using Npgsql;
 using NpgsqlTypes;
 using RewardEvents.Persistence;
@@ -71,7 +71,7 @@ internal static class PostgresFirstAttemptClaims
     ];
 
     /// <summary>A row as the statement selects its columns, in their order.</summary>
-    private static Row Read(System.Data.Common.DbDataReader r) => new(
+    private static Row Read(DbDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6), r.GetString(7),
         r.GetString(8), r.GetInt32(9), r.GetFieldValue<DateTime>(10), r.Nullable<DateTime>(11), r.Nullable<DateTime>(12), r.Nullable<DateTime>(13),
         r.Nullable<int>(14), r.NullableString(15), r.NullableString(16), r.GetBoolean(17), r.GetBoolean(18), r.GetBoolean(19),
