@@ -3,7 +3,8 @@ namespace RewardEvents.Benchmarks.Fleet;
 /// <summary>
 /// What one fleet run delivered, how fast, how late, how much memory each host took, and how many
 /// milliseconds of CPU each part of the machine spent per delivery (see <see cref="CpuTime"/>), after what
-/// warm-up, and how many milliseconds each host still spent compiling during the measured run.
+/// warm-up, how many milliseconds each host still spent compiling during the measured run, and how many milliseconds
+/// each host and the bench process itself were paused for garbage collection in it.
 /// </summary>
 public sealed record FleetResult(
     FleetScenario Scenario,
@@ -21,7 +22,8 @@ public sealed record FleetResult(
     IReadOnlyDictionary<string, double> CpuMsPerDelivery,
     WarmupResult Warmup,
     IReadOnlyDictionary<string, double> JitMsDuringRun,
-    IReadOnlyList<SecondOfLatency>? LatencyBySecond = null);
+    IReadOnlyList<SecondOfLatency>? LatencyBySecond = null,
+    IReadOnlyDictionary<string, double>? GcPauseMsDuringRun = null);
 
 /// <summary>
 /// The deliveries received in one second of a fixed-rate run (counted from its first receipt) and their

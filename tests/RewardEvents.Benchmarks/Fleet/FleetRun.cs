@@ -79,11 +79,13 @@ public static class FleetRun
             CpuTime cpuAtStart;
             WarmupResult warmup;
             IReadOnlyDictionary<string, double> jitAtStart;
+            IReadOnlyDictionary<string, double> gcAtStart;
             var hostIds = hosts.ToDictionary(h => h.ProcessId, h => h.Name);
             try
             {
                 warmup = await WarmUpAsync(bus, receiver, hosts, scenario, options);
-                jitAtStart = await JitSecondsAsync(hosts);
+                jitAtStart = await RuntimeSecondsAsync(hosts, RuntimeTime.Jit);
+                gcAtStart = await GcPauseSecondsAsync(hosts);
 
                 receiver.Reset();
                 log = receiver.Receipts;
@@ -102,7 +104,8 @@ public static class FleetRun
             var expected = published * scenario.Endpoints;
             var complete = await log.WaitForAsync(expected, options.DrainTimeout);
             var cpu = CpuTime.Read(hostIds).SecondsSince(cpuAtStart);
-            var jit = await JitSecondsAsync(hosts);
+            var jit = await RuntimeSecondsAsync(hosts, RuntimeTime.Jit);
+            var gc = await GcPauseSecondsAsync(hosts);
             var receipts = log.Snapshot();
             var span = receipts.Count > 1 ? (receipts.Max(r => r.Received) - receipts.Min(r => r.Received)).TotalSeconds : 0;
             return new FleetResult(
@@ -113,7 +116,8 @@ public static class FleetRun
                 cpu.ToDictionary(c => c.Key, c => log.Unique > 0 ? c.Value * 1000 / log.Unique : 0),
                 warmup,
                 jit.ToDictionary(j => j.Key, j => (j.Value - jitAtStart[j.Key]) * 1000),
-                scenario.Rate is null ? null : SecondOfLatency.Of(receipts));
+                scenario.Rate is null ? null : SecondOfLatency.Of(receipts),
+                gc.ToDictionary(g => g.Key, g => (g.Value - gcAtStart[g.Key]) * 1000));
         }
         finally
         {
@@ -136,7 +140,7 @@ public static class FleetRun
         var share = new Dictionary<string, double>();
         while (options.Warmup > 0 && rounds < options.WarmupRounds)
         {
-            var before = await JitSecondsAsync(hosts);
+            var before = await RuntimeSecondsAsync(hosts, RuntimeTime.Jit);
             var clock = Stopwatch.StartNew();
             receiver.Reset();
             var warm = await EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout);
@@ -145,7 +149,7 @@ public static class FleetRun
                 Console.Error.WriteLine($"  warm-up: {receiver.Receipts.Unique} of {warm * scenario.Endpoints} delivered in time; measuring anyway");
             }
 
-            var after = await JitSecondsAsync(hosts);
+            var after = await RuntimeSecondsAsync(hosts, RuntimeTime.Jit);
             var seconds = clock.Elapsed.TotalSeconds;
             share = after.ToDictionary(a => a.Key, a => (a.Value - before[a.Key]) / seconds);
             rounds++;
@@ -162,15 +166,22 @@ public static class FleetRun
         return new WarmupResult(events, rounds, share, settled);
     }
 
-    private static async Task<IReadOnlyDictionary<string, double>> JitSecondsAsync(IReadOnlyList<HostProcess> hosts)
+    private static async Task<IReadOnlyDictionary<string, double>> RuntimeSecondsAsync(IReadOnlyList<HostProcess> hosts, string series)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var seconds = new Dictionary<string, double>();
         foreach (var host in hosts)
         {
-            seconds[host.Name] = await JitTime.ReadAsync(client, host);
+            seconds[host.Name] = await RuntimeTime.ReadAsync(client, host, series);
         }
 
         return seconds;
     }
+
+    /// <summary>Each host's GC pause seconds so far, and the bench process's own (its receiver timestamps every delivery).</summary>
+    private static async Task<IReadOnlyDictionary<string, double>> GcPauseSecondsAsync(IReadOnlyList<HostProcess> hosts) =>
+        new Dictionary<string, double>(await RuntimeSecondsAsync(hosts, RuntimeTime.GcPause))
+        {
+            ["bench"] = GC.GetTotalPauseDuration().TotalSeconds,
+        };
 }

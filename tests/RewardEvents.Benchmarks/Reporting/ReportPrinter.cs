@@ -49,6 +49,11 @@ public static class ReportPrinter
                 var jit = string.Join(" ", run.JitMsDuringRun.Select(j => $"{j.Key}={j.Value:F0}"));
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"  {"",-22} after {run.Warmup.Events} warm-up events ({run.Warmup.Rounds} round(s){(run.Warmup.Settled ? "" : ", JIT not settled")}); JIT ms in the run: {jit}");
+                if (run.GcPauseMsDuringRun is { Count: > 0 } pauses)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"  {"",-22} GC pause ms in the run: {string.Join(" ", pauses.Select(p => $"{p.Key}={p.Value:F0}"))}");
+                }
                 if (run.LatencyBySecond is { Count: > 0 } seconds)
                 {
                     var worst = string.Join(", ", seconds.OrderByDescending(b => b.MaxMs).Take(3).Select(b => $"{b.Second} s: p99 {b.P99Ms:F0} max {b.MaxMs:F0}"));

@@ -59,6 +59,10 @@ public sealed class BenchmarkSmokeTests
             var cpu = run.GetProperty("cpu_ms_per_delivery");
             Assert.True(cpu.GetProperty("machine").GetDouble() > 0, $"machine CPU per delivery measured: {cpu}");
             Assert.True(cpu.GetProperty("router").GetDouble() > 0, $"router CPU per delivery measured: {cpu}");
+            // GC pauses in the measured window, read for every host and the bench process itself.
+            var pauses = run.GetProperty("gc_pause_ms_during_run");
+            Assert.All(new[] { "api", "router", "worker-1", "bench" }, name =>
+                Assert.True(pauses.TryGetProperty(name, out var ms) && ms.GetDouble() >= 0, $"GC pause of {name} read: {pauses}"));
         });
         var fixedRate = root.GetProperty("fixed_rate");
         Assert.True(fixedRate.GetProperty("delivered").GetInt32() > 0, "the fixed-rate run delivered");
