@@ -43,7 +43,7 @@ internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, Rewa
         if (read is null)
         {
             // No stamp row (removed by hand): the saga alone; the activity reads the counter itself.
-            return await db.Routings.FirstOrDefaultAsync(r => r.CorrelationId == correlationId, cancellationToken);
+            return await SagaAsync(db, correlationId, cancellationToken);
         }
 
         _probe = (userId, read.Probe);
@@ -71,8 +71,12 @@ internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, Rewa
         }
 
         // A routed event, or no stamp row (removed by hand: then the activity reads the counter itself).
-        return await db.Routings.FirstOrDefaultAsync(r => r.CorrelationId == correlationId, cancellationToken);
+        return await SagaAsync(db, correlationId, cancellationToken);
     }
+
+    /// <summary>The saga row alone, by id, tracked.</summary>
+    private static Task<RoutingState?> SagaAsync(RewardEventsDbContext db, Guid correlationId, CancellationToken cancellationToken) =>
+        db.Routings.FirstOrDefaultAsync(r => r.CorrelationId == correlationId, cancellationToken);
 
     /// <summary>The probe read with this message's saga, once; null where it was not read for this user.</summary>
     public RoutingProbe? TakeProbe(string userId)
