@@ -78,14 +78,14 @@ public static class FleetRun
             ReceiptLog log;
             CpuTime cpuAtStart;
             WarmupResult warmup;
-            IReadOnlyDictionary<string, double> jitAtStart;
-            IReadOnlyDictionary<string, double> gcAtStart;
+            IReadOnlyDictionary<string, RuntimeSeconds> runtimeAtStart;
+            TimeSpan benchGcAtStart;
             var hostIds = hosts.ToDictionary(h => h.ProcessId, h => h.Name);
             try
             {
                 warmup = await WarmUpAsync(bus, receiver, hosts, scenario, options);
-                jitAtStart = await RuntimeSecondsAsync(hosts, RuntimeTime.Jit);
-                gcAtStart = await GcPauseSecondsAsync(hosts);
+                runtimeAtStart = await RuntimeSecondsAsync(hosts);
+                benchGcAtStart = GC.GetTotalPauseDuration();
 
                 receiver.Reset();
                 log = receiver.Receipts;
@@ -104,8 +104,10 @@ public static class FleetRun
             var expected = published * scenario.Endpoints;
             var complete = await log.WaitForAsync(expected, options.DrainTimeout);
             var cpu = CpuTime.Read(hostIds).SecondsSince(cpuAtStart);
-            var jit = await RuntimeSecondsAsync(hosts, RuntimeTime.Jit);
-            var gc = await GcPauseSecondsAsync(hosts);
+            var runtime = await RuntimeSecondsAsync(hosts);
+            // The bench process's own GC pauses too: its receiver timestamps every delivery.
+            var gcPauseMs = runtime.ToDictionary(r => r.Key, r => (r.Value.GcPause - runtimeAtStart[r.Key].GcPause) * 1000);
+            gcPauseMs["bench"] = (GC.GetTotalPauseDuration() - benchGcAtStart).TotalMilliseconds;
             var receipts = log.Snapshot();
             var span = receipts.Count > 1 ? (receipts.Max(r => r.Received) - receipts.Min(r => r.Received)).TotalSeconds : 0;
             return new FleetResult(
@@ -115,9 +117,9 @@ public static class FleetRun
                 hosts.ToDictionary(h => h.Name, h => h.PeakRssMib()),
                 cpu.ToDictionary(c => c.Key, c => log.Unique > 0 ? c.Value * 1000 / log.Unique : 0),
                 warmup,
-                jit.ToDictionary(j => j.Key, j => (j.Value - jitAtStart[j.Key]) * 1000),
+                runtime.ToDictionary(r => r.Key, r => (r.Value.Jit - runtimeAtStart[r.Key].Jit) * 1000),
                 scenario.Rate is null ? null : SecondOfLatency.Of(receipts),
-                gc.ToDictionary(g => g.Key, g => (g.Value - gcAtStart[g.Key]) * 1000));
+                gcPauseMs);
         }
         finally
         {
@@ -140,7 +142,7 @@ public static class FleetRun
         var share = new Dictionary<string, double>();
         while (options.Warmup > 0 && rounds < options.WarmupRounds)
         {
-            var before = await RuntimeSecondsAsync(hosts, RuntimeTime.Jit);
+            var before = await RuntimeSecondsAsync(hosts);
             var clock = Stopwatch.StartNew();
             receiver.Reset();
             var warm = await EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout);
@@ -149,9 +151,9 @@ public static class FleetRun
                 Console.Error.WriteLine($"  warm-up: {receiver.Receipts.Unique} of {warm * scenario.Endpoints} delivered in time; measuring anyway");
             }
 
-            var after = await RuntimeSecondsAsync(hosts, RuntimeTime.Jit);
+            var after = await RuntimeSecondsAsync(hosts);
             var seconds = clock.Elapsed.TotalSeconds;
-            share = after.ToDictionary(a => a.Key, a => (a.Value - before[a.Key]) / seconds);
+            share = after.ToDictionary(a => a.Key, a => (a.Value.Jit - before[a.Key].Jit) / seconds);
             rounds++;
             events += warm;
             if (share.Values.Max() <= options.WarmupJitShare)
@@ -166,22 +168,15 @@ public static class FleetRun
         return new WarmupResult(events, rounds, share, settled);
     }
 
-    private static async Task<IReadOnlyDictionary<string, double>> RuntimeSecondsAsync(IReadOnlyList<HostProcess> hosts, string series)
+    private static async Task<IReadOnlyDictionary<string, RuntimeSeconds>> RuntimeSecondsAsync(IReadOnlyList<HostProcess> hosts)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var seconds = new Dictionary<string, double>();
+        var seconds = new Dictionary<string, RuntimeSeconds>();
         foreach (var host in hosts)
         {
-            seconds[host.Name] = await RuntimeTime.ReadAsync(client, host, series);
+            seconds[host.Name] = await RuntimeTime.ReadAsync(client, host);
         }
 
         return seconds;
     }
-
-    /// <summary>Each host's GC pause seconds so far, and the bench process's own (its receiver timestamps every delivery).</summary>
-    private static async Task<IReadOnlyDictionary<string, double>> GcPauseSecondsAsync(IReadOnlyList<HostProcess> hosts) =>
-        new Dictionary<string, double>(await RuntimeSecondsAsync(hosts, RuntimeTime.GcPause))
-        {
-            ["bench"] = GC.GetTotalPauseDuration().TotalSeconds,
-        };
 }
