@@ -34,11 +34,8 @@ public sealed class PostgresStatementTests(PostgresServer postgres)
     public async Task It_runs_on_the_contexts_connection_inside_its_transaction_and_the_interceptors_see_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        var connectionString = await postgres.CreateDatabaseAsync("statement");
         var commands = new CommandRecorder();
-        await using var db = FleetDatabase.OpenPostgres(connectionString, commands);
-        await db.Database.MigrateAsync(ct);
-        commands.Texts.Clear();
+        await using var db = FleetDatabase.OpenPostgres(await FleetDatabase.CreateMigratedPostgresDatabaseAsync(postgres, "statement"), commands);
 
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {

@@ -19,12 +19,8 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
     private static readonly DateTime At = new(2026, 11, 23, 10, 0, 0, DateTimeKind.Utc);
     private string _connectionString = "";
 
-    public async ValueTask InitializeAsync()
-    {
-        _connectionString = await postgres.CreateDatabaseAsync("routingwrite");
-        await using var db = FleetDatabase.OpenPostgres(_connectionString);
-        await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
-    }
+    public async ValueTask InitializeAsync() =>
+        _connectionString = await FleetDatabase.CreateMigratedPostgresDatabaseAsync(postgres, "routingwrite");
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

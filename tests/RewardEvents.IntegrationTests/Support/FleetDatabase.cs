@@ -26,6 +26,16 @@ public static class FleetDatabase
         UnconnectedSqlServer(),
     ];
 
+    /// <summary>A fresh PostgreSQL database with the fleet's migrations applied; its connection string.</summary>
+    public static async Task<string> CreateMigratedPostgresDatabaseAsync(PostgresServer postgres, string name)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        var connectionString = await postgres.CreateDatabaseAsync(name);
+        await using var db = OpenPostgres(connectionString);
+        await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
+        return connectionString;
+    }
+
     /// <summary>
     /// A fresh, migrated PostgreSQL database registered as the fleet registers its own (pooled contexts),
     /// for tests that run the fleet's database components in process.
