@@ -9,7 +9,7 @@ namespace RewardEvents.Benchmarks;
 public sealed class ReceiptLog
 {
     private readonly ConcurrentDictionary<(string Endpoint, string EventId), byte> _seen = new();
-    private readonly ConcurrentQueue<(DateTimeOffset Received, double LatencyMs)> _receipts = new();
+    private readonly ConcurrentQueue<Receipt> _receipts = new();
     private int _duplicates;
     private int _rejected;
     private int _unique;
@@ -30,11 +30,11 @@ public sealed class ReceiptLog
             return;
         }
 
-        _receipts.Enqueue((received, published is { } p ? (received - p).TotalMilliseconds : double.NaN));
+        _receipts.Enqueue(new Receipt(endpoint, eventId, received, published is { } p ? (received - p).TotalMilliseconds : double.NaN));
         Interlocked.Increment(ref _unique);
     }
 
-    public IReadOnlyList<(DateTimeOffset Received, double LatencyMs)> Snapshot() => _receipts.ToArray();
+    public IReadOnlyList<Receipt> Snapshot() => _receipts.ToArray();
 
     /// <summary>Resolves once <paramref name="expected"/> unique deliveries arrived, or the deadline passed.</summary>
     public async Task<bool> WaitForAsync(int expected, TimeSpan timeout)
@@ -53,3 +53,6 @@ public sealed class ReceiptLog
         return true;
     }
 }
+
+/// <summary>One unique delivery as the receiver saw it: which endpoint, which event, when, and how long after its publish.</summary>
+public readonly record struct Receipt(string Endpoint, string EventId, DateTimeOffset Received, double LatencyMs);

@@ -4,7 +4,8 @@ namespace RewardEvents.Benchmarks.Fleet;
 /// What one fleet run delivered, how fast, how late, how much memory each host took, and how many
 /// milliseconds of CPU each part of the machine spent per delivery (see <see cref="CpuTime"/>), after what
 /// warm-up, how many milliseconds each host still spent compiling during the measured run, and how many milliseconds
-/// each host and the bench process itself were paused for garbage collection in it.
+/// each host and the bench process itself were paused for garbage collection in it, and (at a fixed rate) where the
+/// deliveries spent their time.
 /// </summary>
 public sealed record FleetResult(
     FleetScenario Scenario,
@@ -23,7 +24,8 @@ public sealed record FleetResult(
     WarmupResult Warmup,
     IReadOnlyDictionary<string, double> JitMsDuringRun,
     IReadOnlyList<SecondOfLatency>? LatencyBySecond = null,
-    IReadOnlyDictionary<string, double>? GcPauseMsDuringRun = null);
+    IReadOnlyDictionary<string, double>? GcPauseMsDuringRun = null,
+    DeliveryStages? Stages = null);
 
 /// <summary>
 /// The deliveries received in one second of a fixed-rate run (counted from its first receipt) and their
@@ -31,7 +33,7 @@ public sealed record FleetResult(
 /// </summary>
 public sealed record SecondOfLatency(int Second, DateTimeOffset At, int Count, double P50Ms, double P99Ms, double MaxMs)
 {
-    public static IReadOnlyList<SecondOfLatency> Of(IReadOnlyList<(DateTimeOffset Received, double LatencyMs)> receipts)
+    public static IReadOnlyList<SecondOfLatency> Of(IReadOnlyList<Receipt> receipts)
     {
         ArgumentNullException.ThrowIfNull(receipts);
         if (receipts.Count == 0)

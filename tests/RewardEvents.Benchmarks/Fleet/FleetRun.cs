@@ -53,11 +53,13 @@ public static class FleetRun
             await Task.WhenAll(hosts.Skip(1).Select(h => h.WaitReadyAsync(StartTimeout)));
 
             using var client = new FleetApiClient(api.BaseUrl, ApiKey);
+            var endpointNames = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var e = 0; e < scenario.Endpoints; e++)
             {
                 var name = $"{scenario.Name}-{e}";
-                var (_, secret) = await client.CreateEndpointAsync(new Uri(receiver.BaseUri, $"hooks/{name}"), scenario.Ordering);
+                var (id, secret) = await client.CreateEndpointAsync(new Uri(receiver.BaseUri, $"hooks/{name}"), scenario.Ordering);
                 receiver.Register(name, WebhookSecret.Parse(secret));
+                endpointNames[id] = name;
             }
 
             // Let the workers settle which of them owns which partitions before the clock starts.
@@ -109,6 +111,14 @@ public static class FleetRun
             var gcPauseMs = runtime.ToDictionary(r => r.Key, r => (r.Value.GcPause - runtimeAtStart[r.Key].GcPause) * 1000);
             gcPauseMs["bench"] = (GC.GetTotalPauseDuration() - benchGcAtStart).TotalMilliseconds;
             var receipts = log.Snapshot();
+            // At a fixed rate, where the late deliveries waited: read from the fleet's rows once it is done.
+            DeliveryStages? stages = null;
+            if (scenario.Rate is not null)
+            {
+                using var reading = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                stages = await DeliveryStages.ReadAsync(database, endpointNames, receipts, reading.Token);
+            }
+
             var span = receipts.Count > 1 ? (receipts.Max(r => r.Received) - receipts.Min(r => r.Received)).TotalSeconds : 0;
             return new FleetResult(
                 scenario, published, expected, log.Unique, log.Duplicates, log.Rejected, complete,
@@ -119,7 +129,8 @@ public static class FleetRun
                 warmup,
                 runtime.ToDictionary(r => r.Key, r => (r.Value.Jit - runtimeAtStart[r.Key].Jit) * 1000),
                 scenario.Rate is null ? null : SecondOfLatency.Of(receipts),
-                gcPauseMs);
+                gcPauseMs,
+                stages);
         }
         finally
         {

@@ -61,6 +61,18 @@ public static class ReportPrinter
                     text.AppendLine(CultureInfo.InvariantCulture,
                         $"  {"",-22} by second: p99 <= 100 ms in {within} of {seconds.Count}; worst {worst}");
                 }
+
+                if (run.Stages is { Matched: > 0 } stages)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"  {"",-22} stages p50/p99 ms: {Stages(stages.All)} (predecessor open at routing: {stages.PredecessorOpen} of {stages.Matched})");
+                    if (stages.Late > 0)
+                    {
+                        var longest = string.Join(" ", stages.LateLongest.OrderByDescending(l => l.Value).Select(l => $"{l.Key}={l.Value}"));
+                        text.AppendLine(CultureInfo.InvariantCulture,
+                            $"  {"",-22} {stages.Late} later than {DeliveryStages.LateMs:F0} ms: {Stages(stages.LateStages)}; longest stage {longest}; predecessor open {stages.LatePredecessorOpen}");
+                    }
+                }
             }
 
             text.AppendLine("  (! = not every delivery arrived before the drain timeout; CPU from /proc over the measured window)");
@@ -78,6 +90,9 @@ public static class ReportPrinter
 
         return text.ToString();
     }
+
+    private static string Stages(IReadOnlyDictionary<string, LatencyStats> stages) =>
+        string.Join(" ", stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.P50Ms:F0}/{s.Value.P99Ms:F0}")));
 
     public static string ToJson(BenchSummary summary) => JsonSerializer.Serialize(summary, Json);
 

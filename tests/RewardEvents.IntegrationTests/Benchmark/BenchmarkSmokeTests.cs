@@ -70,6 +70,14 @@ public sealed class BenchmarkSmokeTests
         var seconds = fixedRate.GetProperty("latency_by_second").EnumerateArray().ToList();
         Assert.Equal(fixedRate.GetProperty("delivered").GetInt32(), seconds.Sum(s => s.GetProperty("count").GetInt32()));
         Assert.All(seconds, s => Assert.True(s.GetProperty("p99_ms").GetDouble() <= s.GetProperty("max_ms").GetDouble(), $"p99 within max: {s}"));
+        // Where its deliveries spent their time: every receipt found among the fleet's rows, each stage measured.
+        var stages = fixedRate.GetProperty("stages");
+        Assert.Equal(fixedRate.GetProperty("delivered").GetInt32(), stages.GetProperty("matched").GetInt32());
+        Assert.All(new[] { "route", "dispatch", "http" }, stage =>
+        {
+            var stats = stages.GetProperty("all").GetProperty(stage);
+            Assert.True(stats.GetProperty("count").GetInt32() == stages.GetProperty("matched").GetInt32() && stats.GetProperty("p50_ms").GetDouble() >= 0, $"{stage}: {stats}");
+        });
         Assert.True(root.GetProperty("fleet_to_ceiling_ratio").GetDouble() > 0, "the ratio is computed");
     }
 
