@@ -31,8 +31,11 @@ await using var broker = new RabbitMqBroker();
 await using var postgres = new PostgresServer();
 Step("starting RabbitMQ and PostgreSQL");
 await Task.WhenAll(broker.InitializeAsync().AsTask(), postgres.InitializeAsync().AsTask());
+// The tests run their own PostgreSQL without fsync; the product is measured committing to disk as in production.
+await postgres.MakeDurableAsync();
+summary = summary with { Database = await postgres.SettingsAsync("fsync", "synchronous_commit", "wal_sync_method", "full_page_writes") };
 await using var receiver = await WebhookReceiver.StartAsync();
-Step($"receiver on {receiver.BaseUri}; RabbitMQ: {broker.Origin}, PostgreSQL: {postgres.Origin}");
+Step($"receiver on {receiver.BaseUri}; RabbitMQ: {broker.Origin}, PostgreSQL: {postgres.Origin} ({string.Join(", ", summary.Database.Select(d => $"{d.Key} {d.Value}"))})");
 
 var body = SampleEvents.WebhookBody(1, options.Users);
 var ceilingTimeout = TimeSpan.FromSeconds(options.Smoke ? 20 : 60);

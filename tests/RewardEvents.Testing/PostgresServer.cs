@@ -92,6 +92,60 @@ public sealed class PostgresServer : IAsyncLifetime
     }
 
     /// <summary>
+    /// Turns <c>fsync</c> back on in a cluster this fixture started (the tests run it off, see
+    /// <c>LocalPostgresCluster</c>), so commits reach the disk as on a production server; the benchmark measures
+    /// with it on. A server from the environment or a container is left as it is (a container's is on already).
+    /// </summary>
+    public async Task MakeDurableAsync()
+    {
+        if (_local is null)
+        {
+            return;
+        }
+
+        var admin = _adminConnectionString ?? throw new InvalidOperationException("PostgresServer is not initialized.");
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var alter = new NpgsqlCommand("ALTER SYSTEM SET fsync = on", connection);
+            await alter.ExecuteNonQueryAsync();
+            await using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
+            await reload.ExecuteScalarAsync();
+        }
+
+        // The reload is signalled, not awaited: a new session sees the setting once the server has read it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await SettingsAsync("fsync"))["fsync"] != "on")
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new InvalidOperationException("PostgreSQL did not take fsync = on within 10 s of the reload.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The server's current value of each named setting (as <c>SHOW</c> prints it).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SettingsAsync(params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var admin = _adminConnectionString ?? throw new InvalidOperationException("PostgresServer is not initialized.");
+        await using var connection = new NpgsqlConnection(admin);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT name, setting FROM pg_settings WHERE name = ANY(@names)", connection);
+        command.Parameters.AddWithValue("names", names);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            settings[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return settings;
+    }
+
+    /// <summary>
     /// Restarts the server ("fast": open sessions are rolled back) on the same port and data
     /// directory; committed data survives. Pools are cleared so callers reconnect at once.
     /// </summary>

@@ -13,6 +13,9 @@ public sealed record BenchSummary
 
     public BenchOptions? Options { get; init; }
 
+    /// <summary>The PostgreSQL server's durability settings the run measured with (fsync, synchronous_commit, ...).</summary>
+    public IReadOnlyDictionary<string, string> Database { get; init; } = new Dictionary<string, string>();
+
     public CeilingResult? Broker { get; init; }
 
     public CeilingResult? Http { get; init; }

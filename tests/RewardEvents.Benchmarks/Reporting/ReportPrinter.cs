@@ -26,6 +26,11 @@ public static class ReportPrinter
         ArgumentNullException.ThrowIfNull(summary);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"RewardEvents benchmark — {summary.Machine}");
+        if (summary.Database.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"PostgreSQL: {string.Join(", ", summary.Database.Select(d => $"{d.Key} {d.Value}"))}");
+        }
+
         text.AppendLine();
         text.AppendLine("ceilings                       msgs/s   detail");
         foreach (var ceiling in new[] { summary.Broker, summary.Http }.OfType<CeilingResult>())
