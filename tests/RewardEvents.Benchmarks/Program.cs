@@ -28,7 +28,7 @@ if (options.Micro)
 }
 
 await using var broker = new RabbitMqBroker();
-await using var postgres = new PostgresServer();
+await using var postgres = new PostgresServer { TrackStatements = true }; // which statements take the database's time
 Step("starting RabbitMQ and PostgreSQL");
 await Task.WhenAll(broker.InitializeAsync().AsTask(), postgres.InitializeAsync().AsTask());
 // The tests run their own PostgreSQL without fsync; the product is measured committing to disk as in production.

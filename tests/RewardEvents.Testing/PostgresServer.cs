@@ -33,6 +33,12 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>Where the server came from: "environment", "container" or "local process".</summary>
     public string Origin { get; private set; } = "";
 
+    /// <summary>
+    /// Load <c>pg_stat_statements</c> in a server this fixture starts (a local process or a container), so a caller
+    /// can read which statements took the database's time (the benchmark does). Off for the tests.
+    /// </summary>
+    public bool TrackStatements { get; init; }
+
     /// <summary>Only a cluster this fixture started as a local process can be restarted.</summary>
     public bool CanRestart => _local is not null;
 
@@ -48,7 +54,7 @@ public sealed class PostgresServer : IAsyncLifetime
         else if (DockerEngine.IsAvailable)
         {
             _container = new PostgreSqlBuilder("postgres:15")
-                .WithCommand("-c", "max_connections=300")
+                .WithCommand(["-c", "max_connections=300", .. ServerSettings().SelectMany(setting => new[] { "-c", setting })])
                 .Build();
             await _container.StartAsync();
             _adminConnectionString = _container.GetConnectionString();
@@ -56,7 +62,7 @@ public sealed class PostgresServer : IAsyncLifetime
         }
         else if (LocalPostgresCluster.FindBinaries() is { } binaries)
         {
-            _local = await LocalPostgresCluster.StartNewAsync(binaries);
+            _local = await LocalPostgresCluster.StartNewAsync(binaries, ServerSettings());
             _adminConnectionString = _local.AdminConnectionString;
             Origin = "local process";
         }
@@ -70,6 +76,8 @@ public sealed class PostgresServer : IAsyncLifetime
                 + $"(3) set {ConnectionStringVariable} to an Npgsql connection string whose user may CREATE DATABASE.");
         }
     }
+
+    private string[] ServerSettings() => TrackStatements ? ["shared_preload_libraries=pg_stat_statements"] : [];
 
     /// <summary>Creates an empty database and returns an Npgsql connection string to it.</summary>
     /// <param name="prefix">Start of the database name (letters, digits and underscores are kept).</param>

@@ -4,8 +4,8 @@ namespace RewardEvents.Benchmarks.Fleet;
 /// What one fleet run delivered, how fast, how late, how much memory each host took, and how many
 /// milliseconds of CPU each part of the machine spent per delivery (see <see cref="CpuTime"/>), after what
 /// warm-up, how many milliseconds each host still spent compiling during the measured run, and how many milliseconds
-/// each host and the bench process itself were paused for garbage collection in it, and (at a fixed rate) where the
-/// deliveries spent their time.
+/// each host and the bench process itself were paused for garbage collection in it, (at a fixed rate) where the
+/// deliveries spent their time, and which statements took the database's time.
 /// </summary>
 public sealed record FleetResult(
     FleetScenario Scenario,
@@ -25,7 +25,8 @@ public sealed record FleetResult(
     IReadOnlyDictionary<string, double> JitMsDuringRun,
     IReadOnlyList<SecondOfLatency>? LatencyBySecond = null,
     IReadOnlyDictionary<string, double>? GcPauseMsDuringRun = null,
-    DeliveryStages? Stages = null);
+    DeliveryStages? Stages = null,
+    IReadOnlyList<DatabaseStatement>? DatabaseStatements = null);
 
 /// <summary>
 /// The deliveries received in one second of a fixed-rate run (counted from its first receipt) and their

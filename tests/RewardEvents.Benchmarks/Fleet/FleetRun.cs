@@ -25,6 +25,12 @@ public static class FleetRun
         ArgumentNullException.ThrowIfNull(options);
         var vhost = await broker.CreateVirtualHostAsync("bench");
         var database = await postgres.CreateDatabaseAsync("bench");
+        bool statementsTracked;
+        using (var preparing = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            statementsTracked = await DatabaseStatements.PrepareAsync(database, preparing.Token);
+        }
+
         var settings = new Dictionary<string, string>
         {
             ["Transport__Kind"] = "RabbitMq",
@@ -91,6 +97,12 @@ public static class FleetRun
 
                 receiver.Reset();
                 log = receiver.Receipts;
+                if (statementsTracked)
+                {
+                    using var resetting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    await DatabaseStatements.ResetAsync(database, resetting.Token);
+                }
+
                 cpuAtStart = CpuTime.Read(hostIds);
                 var clock = Stopwatch.StartNew();
                 published = scenario.Rate is { } rate
@@ -110,6 +122,13 @@ public static class FleetRun
             // The bench process's own GC pauses too: its receiver timestamps every delivery.
             var gcPauseMs = runtime.ToDictionary(r => r.Key, r => (r.Value.GcPause - runtimeAtStart[r.Key].GcPause) * 1000);
             gcPauseMs["bench"] = (GC.GetTotalPauseDuration() - benchGcAtStart).TotalMilliseconds;
+            IReadOnlyList<DatabaseStatement>? statements = null;
+            if (statementsTracked)
+            {
+                using var reading = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                statements = await DatabaseStatements.ReadAsync(database, log.Unique, reading.Token);
+            }
+
             var receipts = log.Snapshot();
             // At a fixed rate, where the late deliveries waited: read from the fleet's rows once it is done.
             DeliveryStages? stages = null;
@@ -130,7 +149,8 @@ public static class FleetRun
                 runtime.ToDictionary(r => r.Key, r => (r.Value.Jit - runtimeAtStart[r.Key].Jit) * 1000),
                 scenario.Rate is null ? null : SecondOfLatency.Of(receipts),
                 gcPauseMs,
-                stages);
+                stages,
+                statements);
         }
         finally
         {

@@ -67,6 +67,18 @@ public static class ReportPrinter
                         $"  {"",-22} by second: p99 <= 100 ms in {within} of {seconds.Count}; worst {worst}");
                 }
 
+                if (run.DatabaseStatements is { Count: > 0 } statements)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"  {"",-22} PostgreSQL execution ms per delivery, top statements (calls, WAL records per delivery):");
+                    foreach (var statement in statements)
+                    {
+                        var sql = statement.Statement.Length > 72 ? statement.Statement[..72] + "…" : statement.Statement;
+                        text.AppendLine(CultureInfo.InvariantCulture,
+                            $"  {"",-24}{statement.MsPerDelivery,7:F3} {statement.Calls,7} {statement.WalRecordsPerDelivery,5:F1}  {sql}");
+                    }
+                }
+
                 if (run.Stages is { Matched: > 0 } stages)
                 {
                     text.AppendLine(CultureInfo.InvariantCulture,

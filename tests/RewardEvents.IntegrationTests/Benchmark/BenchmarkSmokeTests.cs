@@ -50,7 +50,8 @@ public sealed class BenchmarkSmokeTests
         // The fleet was measured against a PostgreSQL that commits to disk: the bench turns fsync on in a server it
         // started (a container's is on by default); one named by the environment is reported as it is.
         var fsync = root.GetProperty("database").GetProperty("fsync").GetString();
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PostgresServer.ConnectionStringVariable)))
+        var ownServer = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PostgresServer.ConnectionStringVariable));
+        if (ownServer)
         {
             Assert.Equal("on", fsync);
         }
@@ -76,6 +77,16 @@ public sealed class BenchmarkSmokeTests
             var pauses = run.GetProperty("gc_pause_ms_during_run");
             Assert.All(new[] { "api", "router", "worker-1", "bench" }, name =>
                 Assert.True(pauses.TryGetProperty(name, out var ms) && ms.GetDouble() >= 0, $"GC pause of {name} read: {pauses}"));
+            // A server the bench started loads pg_stat_statements: the router's write ran at least once per event in the
+            // window (again after a conflict on the user's counter).
+            if (ownServer)
+            {
+                var statements = run.GetProperty("database_statements").EnumerateArray().ToList();
+                var write = statements.FirstOrDefault(s => s.GetProperty("statement").GetString()!.Contains("INSERT INTO user_sequences", StringComparison.Ordinal));
+                Assert.True(write.ValueKind == JsonValueKind.Object, $"the router's write among the top statements: {run.GetProperty("database_statements")}");
+                Assert.InRange(write.GetProperty("calls").GetInt64(), run.GetProperty("events_published").GetInt32(), long.MaxValue);
+                Assert.True(write.GetProperty("ms_per_delivery").GetDouble() > 0, $"{write}");
+            }
         });
         var fixedRate = root.GetProperty("fixed_rate");
         Assert.True(fixedRate.GetProperty("delivered").GetInt32() > 0, "the fixed-rate run delivered");

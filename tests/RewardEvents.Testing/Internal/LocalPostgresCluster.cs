@@ -18,13 +18,15 @@ internal sealed class LocalPostgresCluster : IAsyncDisposable
     private readonly string _binaries;
     private readonly string _directory;
     private readonly string? _runAs;
+    private readonly IReadOnlyList<string> _settings;
     private GuardedServerProcess? _process;
 
-    private LocalPostgresCluster(string binaries, string directory, string? runAs)
+    private LocalPostgresCluster(string binaries, string directory, string? runAs, IReadOnlyList<string> settings)
     {
         _binaries = binaries;
         _directory = directory;
         _runAs = runAs;
+        _settings = settings;
         Port = FreePort.Next();
     }
 
@@ -56,11 +58,12 @@ internal sealed class LocalPostgresCluster : IAsyncDisposable
             .FirstOrDefault();
     }
 
-    public static async Task<LocalPostgresCluster> StartNewAsync(string binaries)
+    /// <param name="settings">Server settings (<c>name=value</c>) given on the command line at every start.</param>
+    public static async Task<LocalPostgresCluster> StartNewAsync(string binaries, IReadOnlyList<string> settings)
     {
         var directory = Directory.CreateTempSubdirectory("rewardevents-postgres-").FullName;
         var runAs = Environment.UserName == "root" ? ServiceUser : null;
-        var cluster = new LocalPostgresCluster(binaries, directory, runAs);
+        var cluster = new LocalPostgresCluster(binaries, directory, runAs, settings);
         try
         {
             await cluster.InitializeAsync();
@@ -93,6 +96,7 @@ internal sealed class LocalPostgresCluster : IAsyncDisposable
                 "-p", Port.ToString(CultureInfo.InvariantCulture),
                 "-k", _directory,
                 "-c", "listen_addresses=127.0.0.1",
+                .. _settings.SelectMany(setting => new[] { "-c", setting }),
             ],
             new Dictionary<string, string>(),
             _runAs);
