@@ -20,12 +20,19 @@ public sealed class HostRuntimeSettingsTests
         Assert.Equal(Gen0MaxBudget, Convert.ToInt64(budget, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public void Idle_thread_pool_workers_do_not_spin()
+    {
+        // The thread pool reads this AppContext value when it creates its semaphore.
+        Assert.Equal("0", AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString());
+    }
+
     [Theory]
     [InlineData("Api")]
     [InlineData("Router")]
     [InlineData("Worker")]
     [InlineData("Server")]
-    public void Each_host_ships_the_gen0_budget_and_no_dynamic_PGO(string host)
+    public void Each_host_ships_the_gen0_budget_no_spinning_and_no_dynamic_PGO(string host)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         var file = Path.Combine(RepoRoot(), "src", $"RewardEvents.{host}", "bin", configuration, "net10.0", $"RewardEvents.{host}.runtimeconfig.json");
@@ -35,6 +42,7 @@ public sealed class HostRuntimeSettingsTests
         var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
 
         Assert.Equal(Gen0MaxBudget, properties.GetProperty("System.GC.Gen0MaxBudget").GetInt64());
+        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
         Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean());
     }
 
