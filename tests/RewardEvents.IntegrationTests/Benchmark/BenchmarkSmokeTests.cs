@@ -14,9 +14,7 @@ public sealed class BenchmarkSmokeTests
     [Fact]
     public async Task The_benchmark_smoke_run_delivers_everything_and_writes_its_summary()
     {
-        var assembly = typeof(BenchmarkSmokeTests).Assembly.Location;
-        var configuration = assembly.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dll = Path.Combine(FleetProcess.RepoRoot(), "tests", "RewardEvents.Benchmarks", "bin", configuration, "net10.0", "RewardEvents.Benchmarks.dll");
+        var dll = Path.Combine(FleetProcess.BuildOutput("tests", "RewardEvents.Benchmarks"), "RewardEvents.Benchmarks.dll");
         Assert.True(File.Exists(dll), $"Build the solution first: {dll} is missing.");
         var summaryFile = Path.Combine(Path.GetTempPath(), $"rewardevents-bench-smoke-{Guid.NewGuid():N}.json");
 

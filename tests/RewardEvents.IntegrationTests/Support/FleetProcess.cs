@@ -28,9 +28,7 @@ public sealed class FleetProcess : IAsyncDisposable
     /// <param name="startIn">The host's working directory; by default the test's own.</param>
     public static FleetProcess Start(string host, IReadOnlyDictionary<string, string?> settings, string workDirectory, string? startIn = null)
     {
-        var assembly = typeof(FleetProcess).Assembly.Location;
-        var configuration = assembly.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dll = Path.Combine(RepoRoot(), "src", $"RewardEvents.{host}", "bin", configuration, "net10.0", $"RewardEvents.{host}.dll");
+        var dll = Path.Combine(BuildOutput("src", $"RewardEvents.{host}"), $"RewardEvents.{host}.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"Build the solution first: {dll} is missing.", dll);
@@ -104,6 +102,14 @@ public sealed class FleetProcess : IAsyncDisposable
     {
         using var pkill = Process.Start("pkill", [$"-{signal}", "-f", _marker]) ?? throw new InvalidOperationException("pkill did not start");
         await pkill.WaitForExitAsync();
+    }
+
+    /// <summary>A project's build output (<c>bin/&lt;configuration&gt;/net10.0</c>), in the configuration these tests were built in.</summary>
+    /// <param name="project">The project's directory, from the repository root.</param>
+    internal static string BuildOutput(params string[] project)
+    {
+        var configuration = typeof(FleetProcess).Assembly.Location.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        return Path.Combine([RepoRoot(), .. project, "bin", configuration, "net10.0"]);
     }
 
     internal static string RepoRoot()
