@@ -4,7 +4,7 @@ namespace RewardEvents.Benchmarks;
 
 /// <summary>
 /// What the receiver got: unique deliveries (endpoint + event), duplicates, rejected signatures, and
-/// for each unique delivery the publish-to-receipt latency and the receipt time.
+/// for each unique delivery its receipt and publish times.
 /// </summary>
 public sealed class ReceiptLog
 {
@@ -30,7 +30,7 @@ public sealed class ReceiptLog
             return;
         }
 
-        _receipts.Enqueue(new Receipt(endpoint, eventId, received, published is { } p ? (received - p).TotalMilliseconds : double.NaN));
+        _receipts.Enqueue(new Receipt(endpoint, eventId, received, published));
         Interlocked.Increment(ref _unique);
     }
 
@@ -54,5 +54,9 @@ public sealed class ReceiptLog
     }
 }
 
-/// <summary>One unique delivery as the receiver saw it: which endpoint, which event, when, and how long after its publish.</summary>
-public readonly record struct Receipt(string Endpoint, string EventId, DateTimeOffset Received, double LatencyMs);
+/// <summary>One unique delivery as the receiver saw it: which endpoint, which event, when, and when it was published.</summary>
+public readonly record struct Receipt(string Endpoint, string EventId, DateTimeOffset Received, DateTimeOffset? Published)
+{
+    /// <summary>Publish to receipt; NaN where the body carried no publish time.</summary>
+    public double LatencyMs => Published is { } published ? (Received - published).TotalMilliseconds : double.NaN;
+}

@@ -65,7 +65,7 @@ public sealed record DeliveryStages(
         ArgumentNullException.ThrowIfNull(receipts);
 
         // Each row's predecessor: the same user's previous delivery to the same endpoint.
-        var predecessorFinal = new Dictionary<(string Endpoint, string EventId), DateTimeOffset?>();
+        var predecessorFinal = new Dictionary<(string Endpoint, string EventId), DateTimeOffset>();
         foreach (var stream in rows.GroupBy(r => (r.EndpointId, r.UserId)))
         {
             Row? previous = null;
@@ -86,12 +86,11 @@ public sealed record DeliveryStages(
         var all = new List<(double Route, double Dispatch, double Http, bool PredecessorOpen, double Latency)>();
         foreach (var receipt in receipts)
         {
-            if (!double.IsFinite(receipt.LatencyMs) || !byKey.TryGetValue((receipt.Endpoint, receipt.EventId), out var row) || row.Started is not { } started)
+            if (receipt.Published is not { } published || !byKey.TryGetValue((receipt.Endpoint, receipt.EventId), out var row) || row.Started is not { } started)
             {
                 continue;
             }
 
-            var published = receipt.Received.AddMilliseconds(-receipt.LatencyMs);
             var open = predecessorFinal.TryGetValue((receipt.Endpoint, receipt.EventId), out var final) && final > row.CreatedAt;
             all.Add((
                 (row.CreatedAt - published).TotalMilliseconds,
