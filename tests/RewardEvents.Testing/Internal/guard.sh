@@ -27,15 +27,20 @@ server=$!
     while [ -d "/proc/$parent" ] && [ ! -e "$stop_file" ]; do sleep 0.2; done
     kill -s "$stop_signal" "$server" 2>/dev/null
     i=0
-    while kill -0 -- "-$server" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+    while kill -s 0 -- "-$server" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
     kill -s KILL -- "-$server" 2>/dev/null
 ) &
 watcher=$!
 
 wait "$server"
 status=$?
-# Whatever the server left in its group (helpers that did not notice it died) goes with it.
+# Whatever the server left in its group (helpers that did not notice it died) goes with it: asked
+# first, killed after 10 s. RabbitMQ's start script can exit while the Erlang VM it started is still
+# shutting down; its directory must not be deleted under it (the VM then hangs for good).
 kill -s TERM -- "-$server" 2>/dev/null
+i=0
+while kill -s 0 -- "-$server" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -s KILL -- "-$server" 2>/dev/null
 kill "$watcher" 2>/dev/null
 echo "guard: server exited with status $status"
 if [ ! -d "/proc/$parent" ]; then
