@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using RewardEvents.Benchmarks;
 using RewardEvents.Benchmarks.Ceilings;
 using RewardEvents.Benchmarks.Fleet;
@@ -16,6 +17,12 @@ catch (ArgumentException e)
     Console.Error.WriteLine(e.Message);
     return 2;
 }
+
+// Ctrl+C or SIGTERM ends the run at once. Without this the receiver's web host would take the signal for itself
+// and stop, and the run would go on without it. On exit the hosts are killed (HostProcess), and RabbitMQ and
+// PostgreSQL are stopped by their guards when they see this process gone.
+using var interrupted = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
+using var terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
 
 var output = Path.IsPathRooted(options.Out) ? options.Out : Path.Combine(RepoPaths.Root, options.Out);
 var summary = new BenchSummary { StartedAt = DateTimeOffset.UtcNow, Options = options };
@@ -70,6 +77,13 @@ Console.WriteLine(summary.FleetToCeilingRatio is { } ratio
     ? string.Create(CultureInfo.InvariantCulture, $"fleet/ceiling ratio: {ratio:F2}")
     : "fleet/ceiling ratio: n/a (no per-user fleet run)");
 return 0;
+
+static void Interrupted(PosixSignalContext context)
+{
+    context.Cancel = true;
+    Console.Error.WriteLine($"{context.Signal}: benchmark stopped; stopping the fleet, RabbitMQ and PostgreSQL");
+    Environment.Exit(context.Signal == PosixSignal.SIGINT ? 130 : 143);
+}
 
 void Finish(BenchSummary result)
 {
