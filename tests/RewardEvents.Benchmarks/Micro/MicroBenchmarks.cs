@@ -15,7 +15,7 @@ public static class MicroBenchmarks
             .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
             .WithArtifactsPath(artifacts)
             .WithOptions(ConfigOptions.DisableLogFile);
-        var summaries = BenchmarkRunner.Run([typeof(SigningBenchmarks), typeof(PayloadSerializationBenchmarks), typeof(SubscriptionMatchingBenchmarks)], config);
+        var summaries = BenchmarkRunner.Run([typeof(SigningBenchmarks), typeof(PayloadSerializationBenchmarks), typeof(MessageSerializationBenchmarks), typeof(SubscriptionMatchingBenchmarks)], config);
         return summaries.SelectMany(ResultsOf).ToList();
     }
 
