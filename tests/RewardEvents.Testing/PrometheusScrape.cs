@@ -30,6 +30,10 @@ public sealed partial class PrometheusScrape
     public double Sum(string name, params (string Key, string Value)[] labels) =>
         _samples.Where(s => s.Name == name && labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value)).Sum(s => s.Value);
 
+    /// <summary>The distinct values <paramref name="label"/> takes on the series' samples.</summary>
+    public IReadOnlyList<string> LabelValues(string name, string label) =>
+        _samples.Where(s => s.Name == name && s.Labels.ContainsKey(label)).Select(s => s.Labels[label]).Distinct(StringComparer.Ordinal).ToList();
+
     private sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})?\s+(?<value>\S+)")]

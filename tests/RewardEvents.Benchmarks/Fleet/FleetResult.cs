@@ -26,7 +26,8 @@ public sealed record FleetResult(
     IReadOnlyList<SecondOfLatency>? LatencyBySecond = null,
     IReadOnlyDictionary<string, double>? GcPauseMsDuringRun = null,
     DeliveryStages? Stages = null,
-    IReadOnlyList<DatabaseStatement>? DatabaseStatements = null);
+    IReadOnlyList<DatabaseStatement>? DatabaseStatements = null,
+    IReadOnlyList<MessageTiming>? MessageTimings = null);
 
 /// <summary>
 /// The deliveries received in one second of a fixed-rate run (counted from its first receipt) and their

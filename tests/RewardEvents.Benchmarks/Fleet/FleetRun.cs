@@ -87,12 +87,14 @@ public static class FleetRun
             CpuTime cpuAtStart;
             WarmupResult warmup;
             IReadOnlyDictionary<string, RuntimeSeconds> runtimeAtStart;
+            IReadOnlyDictionary<string, IReadOnlyList<MessageTimings.Histogram>> timingsAtStart;
             TimeSpan benchGcAtStart;
             var hostIds = hosts.ToDictionary(h => h.ProcessId, h => h.Name);
             try
             {
                 warmup = await WarmUpAsync(bus, receiver, hosts, scenario, options);
                 runtimeAtStart = await RuntimeSecondsAsync(hosts);
+                timingsAtStart = await MessageTimingsAsync(hosts);
                 benchGcAtStart = GC.GetTotalPauseDuration();
 
                 receiver.Reset();
@@ -119,6 +121,7 @@ public static class FleetRun
             var complete = await log.WaitForAsync(expected, options.DrainTimeout);
             var cpu = CpuTime.Read(hostIds).SecondsSince(cpuAtStart);
             var runtime = await RuntimeSecondsAsync(hosts);
+            var timings = MessageTimings.Between(timingsAtStart, await MessageTimingsAsync(hosts));
             // The bench process's own GC pauses too: its receiver timestamps every delivery.
             var gcPauseMs = runtime.ToDictionary(r => r.Key, r => (r.Value.GcPause - runtimeAtStart[r.Key].GcPause) * 1000);
             gcPauseMs["bench"] = (GC.GetTotalPauseDuration() - benchGcAtStart).TotalMilliseconds;
@@ -150,7 +153,8 @@ public static class FleetRun
                 scenario.Rate is null ? null : SecondOfLatency.Of(receipts),
                 gcPauseMs,
                 stages,
-                statements);
+                statements,
+                timings);
         }
         finally
         {
@@ -197,6 +201,12 @@ public static class FleetRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  warm-up: {events} events in {rounds} round(s); share of the last round spent compiling: {string.Join(" ", share.Select(s => $"{s.Key}={s.Value:P1}"))}{(settled ? "" : " (still compiling: figures include JIT)")}"));
         return new WarmupResult(events, rounds, share, settled);
+    }
+
+    private static async Task<IReadOnlyDictionary<string, IReadOnlyList<MessageTimings.Histogram>>> MessageTimingsAsync(IReadOnlyList<HostProcess> hosts)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return await MessageTimings.ReadAsync(client, hosts);
     }
 
     private static async Task<IReadOnlyDictionary<string, RuntimeSeconds>> RuntimeSecondsAsync(IReadOnlyList<HostProcess> hosts)

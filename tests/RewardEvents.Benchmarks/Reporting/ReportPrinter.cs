@@ -90,6 +90,17 @@ public static class ReportPrinter
                             $"  {"",-22} {stages.Late} later than {DeliveryStages.LateMs:F0} ms: {Stages(stages.LateStages)}; longest stage {longest}; predecessor open {stages.LatePredecessorOpen}");
                     }
                 }
+
+                if (run.MessageTimings is { Count: > 0 } timings)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"  {"",-22} MassTransit's timings (messages, mean ms, share over 25 ms, over 100 ms):");
+                    foreach (var timing in timings.OrderBy(t => t.Host, StringComparer.Ordinal).ThenBy(t => t.Instrument, StringComparer.Ordinal))
+                    {
+                        text.AppendLine(CultureInfo.InvariantCulture,
+                            $"  {"",-24}{timing.Host,-9} {timing.Instrument,-8} {timing.MessageType,-26} {timing.Count,7} {timing.MeanMs,7:F1} {timing.ShareOver25Ms,7:P1} {timing.ShareOver100Ms,7:P1}");
+                    }
+                }
             }
 
             text.AppendLine("  (! = not every delivery arrived before the drain timeout; CPU from /proc over the measured window)");

@@ -100,6 +100,18 @@ public sealed class BenchmarkSmokeTests
             var stats = stages.GetProperty("all").GetProperty(stage);
             Assert.True(stats.GetProperty("count").GetInt32() == stages.GetProperty("matched").GetInt32() && stats.GetProperty("p50_ms").GetDouble() >= 0, $"{stage}: {stats}");
         });
+
+        // MassTransit's timings from the hosts' /metrics: every event's saga run in the router, the batches' hop to the worker.
+        var timings = fixedRate.GetProperty("message_timings").EnumerateArray().ToList();
+        JsonElement Timing(string host, string instrument, string messageType) =>
+            timings.FirstOrDefault(t => t.GetProperty("host").GetString() == host && t.GetProperty("instrument").GetString() == instrument
+                                        && t.GetProperty("message_type").GetString() == messageType);
+        var saga = Timing("router", "saga", "RewardRedeemed");
+        Assert.True(saga.ValueKind == JsonValueKind.Object, $"the router's saga timing: {fixedRate.GetProperty("message_timings")}");
+        Assert.InRange(saga.GetProperty("count").GetInt64(), fixedRate.GetProperty("events_published").GetInt32(), long.MaxValue);
+        var hop = Timing("worker-1", "delivery", "DeliverWebhookBatch");
+        Assert.True(hop.ValueKind == JsonValueKind.Object && hop.GetProperty("count").GetInt64() > 0 && hop.GetProperty("mean_ms").GetDouble() >= 0,
+            $"the batches' hop to the worker: {fixedRate.GetProperty("message_timings")}");
         Assert.True(root.GetProperty("fleet_to_ceiling_ratio").GetDouble() > 0, "the ratio is computed");
     }
 

@@ -1,0 +1,98 @@
+using System.Globalization;
+using RewardEvents.Testing;
+
+namespace RewardEvents.Benchmarks.Fleet;
+
+/// <summary>
+/// MassTransit's own timings of the fleet's messages, read from each host's <c>/metrics</c> at the start and the
+/// end of the measured window. They split the hops the stage breakdown cannot see into, per host and message type:
+/// <list type="bullet">
+/// <item><c>delivery</c>: from the sender serializing the message to a consumer starting on it (the broker hop and
+/// any wait in the receiver's prefetch);</item>
+/// <item><c>saga</c>: from receiving a message to its saga instance saved (the router's read and write);</item>
+/// <item><c>receive</c>: the whole receive, including the sends held until the saga committed (in-memory outbox);
+/// MassTransit labels it by queue, not message type, so it is summed over the host's queues;</item>
+/// <item><c>consume</c>: a consumer's run (the worker's claim, POSTs and finishing write).</item>
+/// </list>
+/// Each is a Prometheus histogram with fixed buckets, so besides the exact mean it gives only the share of messages
+/// over a bucket's bound (25 and 100 ms), not exact percentiles.
+/// </summary>
+public static class MessageTimings
+{
+    private const string MessageTypeLabel = "messaging_masstransit_message_type";
+    private static readonly string[] ByMessageType = ["delivery", "saga", "consume"];
+    private const string Receive = "receive";
+    private const string AnyMessageType = "(all)";
+
+    /// <summary>Each host's cumulative histograms, keyed by instrument and message type.</summary>
+    public static async Task<IReadOnlyDictionary<string, IReadOnlyList<Histogram>>> ReadAsync(HttpClient client, IReadOnlyList<HostProcess> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(hosts);
+        var result = new Dictionary<string, IReadOnlyList<Histogram>>();
+        foreach (var host in hosts)
+        {
+            var scrape = PrometheusScrape.Parse(await client.GetStringAsync(new Uri(host.BaseUrl + "/metrics")));
+            result[host.Name] = ByMessageType
+                .SelectMany(instrument => scrape.LabelValues(Series(instrument, "count"), MessageTypeLabel)
+                    .Select(messageType => Read(scrape, instrument, messageType)))
+                .Append(Read(scrape, Receive, null))
+                .ToList();
+        }
+
+        return result;
+    }
+
+    /// <summary>What each host recorded between two readings; message types it did not see in between are left out.</summary>
+    public static IReadOnlyList<MessageTiming> Between(
+        IReadOnlyDictionary<string, IReadOnlyList<Histogram>> start, IReadOnlyDictionary<string, IReadOnlyList<Histogram>> end)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(end);
+        var timings = new List<MessageTiming>();
+        foreach (var (host, histograms) in end)
+        {
+            var before = start.GetValueOrDefault(host) ?? [];
+            foreach (var after in histograms)
+            {
+                var earlier = before.FirstOrDefault(b => b.Instrument == after.Instrument && b.MessageType == after.MessageType);
+                var count = after.Count - (earlier?.Count ?? 0);
+                if (count <= 0)
+                {
+                    continue;
+                }
+
+                double ShareOver(double withinBefore, double withinAfter) => (count - (withinAfter - withinBefore)) / count;
+                timings.Add(new MessageTiming(
+                    host, after.Instrument, after.MessageType, (long)count,
+                    (after.SumMs - (earlier?.SumMs ?? 0)) / count,
+                    ShareOver(earlier?.Within25Ms ?? 0, after.Within25Ms),
+                    ShareOver(earlier?.Within100Ms ?? 0, after.Within100Ms)));
+            }
+        }
+
+        return timings;
+    }
+
+    /// <param name="messageType">Null: the series summed over all its labels.</param>
+    private static Histogram Read(PrometheusScrape scrape, string instrument, string? messageType)
+    {
+        (string, string)[] type = messageType is null ? [] : [(MessageTypeLabel, messageType)];
+        return new Histogram(
+            instrument, messageType ?? AnyMessageType,
+            scrape.Sum(Series(instrument, "count"), type),
+            scrape.Sum(Series(instrument, "sum"), type),
+            scrape.Sum(Series(instrument, "bucket"), [.. type, ("le", "25")]),
+            scrape.Sum(Series(instrument, "bucket"), [.. type, ("le", "100")]));
+    }
+
+    private static string Series(string instrument, string part) =>
+        string.Create(CultureInfo.InvariantCulture, $"messaging_masstransit_{instrument}_duration_milliseconds_{part}");
+
+    /// <summary>A histogram's cumulative figures: how many, their sum, and how many were within 25 and 100 ms.</summary>
+    public sealed record Histogram(string Instrument, string MessageType, double Count, double SumMs, double Within25Ms, double Within100Ms);
+}
+
+/// <summary>One host's timing of one message type in the measured window.</summary>
+public sealed record MessageTiming(
+    string Host, string Instrument, string MessageType, long Count, double MeanMs, double ShareOver25Ms, double ShareOver100Ms);
