@@ -75,8 +75,17 @@ public static class MessageTimings
     }
 
     /// <param name="messageType">Null: the series summed over all its labels.</param>
+    /// <exception cref="InvalidOperationException">The histogram has no bucket at 25 or 100 ms (its bounds changed).</exception>
     private static Histogram Read(PrometheusScrape scrape, string instrument, string? messageType)
     {
+        var bounds = scrape.LabelValues(Series(instrument, "bucket"), "le");
+        if (bounds.Count > 0 && !(bounds.Contains("25") && bounds.Contains("100")))
+        {
+            // A missing bucket would read as zero messages within it: every message "over" the bound.
+            throw new InvalidOperationException(
+                $"{Series(instrument, "bucket")} has no bucket at 25 or 100 ms (bounds: {string.Join(", ", bounds)}).");
+        }
+
         (string, string)[] type = messageType is null ? [] : [(MessageTypeLabel, messageType)];
         return new Histogram(
             instrument, messageType ?? AnyMessageType,
