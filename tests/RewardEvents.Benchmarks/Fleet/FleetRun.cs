@@ -93,8 +93,9 @@ public static class FleetRun
             try
             {
                 warmup = await WarmUpAsync(bus, receiver, hosts, scenario, options);
-                runtimeAtStart = await RuntimeSecondsAsync(hosts);
-                timingsAtStart = await MessageTimingsAsync(hosts);
+                var atStart = await ScrapeAsync(hosts);
+                runtimeAtStart = atStart.ToDictionary(s => s.Key, s => RuntimeTime.From(s.Value));
+                timingsAtStart = atStart.ToDictionary(s => s.Key, s => MessageTimings.From(s.Value));
                 benchGcAtStart = GC.GetTotalPauseDuration();
 
                 receiver.Reset();
@@ -120,8 +121,9 @@ public static class FleetRun
             var expected = published * scenario.Endpoints;
             var complete = await log.WaitForAsync(expected, options.DrainTimeout);
             var cpu = CpuTime.Read(hostIds).SecondsSince(cpuAtStart);
-            var runtime = await RuntimeSecondsAsync(hosts);
-            var timings = MessageTimings.Between(timingsAtStart, await MessageTimingsAsync(hosts));
+            var atEnd = await ScrapeAsync(hosts);
+            var runtime = atEnd.ToDictionary(s => s.Key, s => RuntimeTime.From(s.Value));
+            var timings = MessageTimings.Between(timingsAtStart, atEnd.ToDictionary(s => s.Key, s => MessageTimings.From(s.Value)));
             // The bench process's own GC pauses too: its receiver timestamps every delivery.
             var gcPauseMs = runtime.ToDictionary(r => r.Key, r => (r.Value.GcPause - runtimeAtStart[r.Key].GcPause) * 1000);
             gcPauseMs["bench"] = (GC.GetTotalPauseDuration() - benchGcAtStart).TotalMilliseconds;
@@ -203,21 +205,19 @@ public static class FleetRun
         return new WarmupResult(events, rounds, share, settled);
     }
 
-    private static async Task<IReadOnlyDictionary<string, IReadOnlyList<MessageTimings.Histogram>>> MessageTimingsAsync(IReadOnlyList<HostProcess> hosts)
-    {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        return await MessageTimings.ReadAsync(client, hosts);
-    }
+    private static async Task<IReadOnlyDictionary<string, RuntimeSeconds>> RuntimeSecondsAsync(IReadOnlyList<HostProcess> hosts) =>
+        (await ScrapeAsync(hosts)).ToDictionary(s => s.Key, s => RuntimeTime.From(s.Value));
 
-    private static async Task<IReadOnlyDictionary<string, RuntimeSeconds>> RuntimeSecondsAsync(IReadOnlyList<HostProcess> hosts)
+    /// <summary>One scrape of each host's <c>/metrics</c>, read by everything measured at that moment.</summary>
+    private static async Task<Dictionary<string, PrometheusScrape>> ScrapeAsync(IReadOnlyList<HostProcess> hosts)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var seconds = new Dictionary<string, RuntimeSeconds>();
+        var scrapes = new Dictionary<string, PrometheusScrape>();
         foreach (var host in hosts)
         {
-            seconds[host.Name] = await RuntimeTime.ReadAsync(client, host);
+            scrapes[host.Name] = PrometheusScrape.Parse(await client.GetStringAsync(new Uri(host.BaseUrl + "/metrics")));
         }
 
-        return seconds;
+        return scrapes;
     }
 }

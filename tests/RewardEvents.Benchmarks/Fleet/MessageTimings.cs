@@ -24,23 +24,15 @@ public static class MessageTimings
     private const string Receive = "receive";
     private const string AnyMessageType = "(all)";
 
-    /// <summary>Each host's cumulative histograms, keyed by instrument and message type.</summary>
-    public static async Task<IReadOnlyDictionary<string, IReadOnlyList<Histogram>>> ReadAsync(HttpClient client, IReadOnlyList<HostProcess> hosts)
+    /// <summary>A host's cumulative histograms, by instrument and message type, from one scrape of its <c>/metrics</c>.</summary>
+    public static IReadOnlyList<Histogram> From(PrometheusScrape scrape)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(hosts);
-        var result = new Dictionary<string, IReadOnlyList<Histogram>>();
-        foreach (var host in hosts)
-        {
-            var scrape = PrometheusScrape.Parse(await client.GetStringAsync(new Uri(host.BaseUrl + "/metrics")));
-            result[host.Name] = ByMessageType
-                .SelectMany(instrument => scrape.LabelValues(Series(instrument, "count"), MessageTypeLabel)
-                    .Select(messageType => Read(scrape, instrument, messageType)))
-                .Append(Read(scrape, Receive, null))
-                .ToList();
-        }
-
-        return result;
+        ArgumentNullException.ThrowIfNull(scrape);
+        return ByMessageType
+            .SelectMany(instrument => scrape.LabelValues(Series(instrument, "count"), MessageTypeLabel)
+                .Select(messageType => Read(scrape, instrument, messageType)))
+            .Append(Read(scrape, Receive, null))
+            .ToList();
     }
 
     /// <summary>What each host recorded between two readings; message types it did not see in between are left out.</summary>

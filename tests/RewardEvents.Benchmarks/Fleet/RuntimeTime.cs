@@ -4,7 +4,7 @@ namespace RewardEvents.Benchmarks.Fleet;
 
 /// <summary>
 /// Seconds a host has spent compiling methods (the runtime's <c>dotnet.jit.compilation.time</c>) and paused for
-/// garbage collection (<c>dotnet.gc.pause.time</c>), read from one Prometheus scrape. A young .NET process keeps
+/// garbage collection (<c>dotnet.gc.pause.time</c>), read from one Prometheus scrape of the host. A young .NET process keeps
 /// compiling for tens of seconds under load (first calls, then hot methods again with full optimisation); the warm-up
 /// runs until that has died down, so the measured run shows the fleet as it runs after its first minute. GC pauses
 /// stop every thread of a host, so they go straight into the latency of whatever it was handling.
@@ -14,11 +14,9 @@ public static class RuntimeTime
     private const string JitSeries = "dotnet_jit_compilation_time_seconds_total";
     private const string GcPauseSeries = "dotnet_gc_pause_time_seconds_total";
 
-    public static async Task<RuntimeSeconds> ReadAsync(HttpClient client, HostProcess host)
+    public static RuntimeSeconds From(PrometheusScrape samples)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(host);
-        var samples = PrometheusScrape.Parse(await client.GetStringAsync(new Uri(host.BaseUrl + "/metrics")));
+        ArgumentNullException.ThrowIfNull(samples);
         return new RuntimeSeconds(Sum(samples, JitSeries), Sum(samples, GcPauseSeries));
     }
 
