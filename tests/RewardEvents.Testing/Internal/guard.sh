@@ -23,12 +23,18 @@ exec >>"$log_file" 2>&1 </dev/null
 setsid "$@" &
 server=$!
 
+# Waits up to $1 tenths of a second for the server's process group to be gone, then kills what is left.
+# (dash, Debian's sh, rejects `kill -0 -- -PGID`; `kill -s 0 --` is the form it takes.)
+kill_group_after() {
+    i=0
+    while kill -s 0 -- "-$server" 2>/dev/null && [ "$i" -lt "$1" ]; do sleep 0.1; i=$((i + 1)); done
+    kill -s KILL -- "-$server" 2>/dev/null
+}
+
 (
     while [ -d "/proc/$parent" ] && [ ! -e "$stop_file" ]; do sleep 0.2; done
     kill -s "$stop_signal" "$server" 2>/dev/null
-    i=0
-    while kill -s 0 -- "-$server" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-    kill -s KILL -- "-$server" 2>/dev/null
+    kill_group_after 600
 ) &
 watcher=$!
 
@@ -38,9 +44,7 @@ status=$?
 # first, killed after 10 s. RabbitMQ's start script can exit while the Erlang VM it started is still
 # shutting down; its directory must not be deleted under it (the VM then hangs for good).
 kill -s TERM -- "-$server" 2>/dev/null
-i=0
-while kill -s 0 -- "-$server" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill -s KILL -- "-$server" 2>/dev/null
+kill_group_after 100
 kill "$watcher" 2>/dev/null
 echo "guard: server exited with status $status"
 if [ ! -d "/proc/$parent" ]; then
