@@ -13,10 +13,14 @@ namespace RewardEvents.IntegrationTests.Observability;
 [Collection(typeof(ServerRestartCollection))]
 public sealed class OtlpExportTests(RabbitMqBroker broker, PostgresServer postgres) : IAsyncLifetime
 {
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "rewardevents-otlp-" + Guid.NewGuid().ToString("N")[..8]);
+    private string _work = "";
     private readonly OwnedResources _owned = new();
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public ValueTask InitializeAsync()
+    {
+        _work = _owned.TempDirectory("rewardevents-otlp-");
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask DisposeAsync() => _owned.DisposeAsync();
 

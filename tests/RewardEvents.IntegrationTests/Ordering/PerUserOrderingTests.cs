@@ -20,23 +20,16 @@ public sealed class PerUserOrderingTests(RabbitMqBroker broker, PostgresServer p
 {
     private const int Users = 200;
     private const int EventsPerUser = 20;
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "rewardevents-ordering-" + Guid.NewGuid().ToString("N")[..8]);
+    private string _work = "";
     private readonly OwnedResources _owned = new();
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
+    public ValueTask InitializeAsync()
     {
-        await _owned.DisposeAsync();
-
-        try
-        {
-            Directory.Delete(_work, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _work = _owned.TempDirectory("rewardevents-ordering-");
+        return ValueTask.CompletedTask;
     }
+
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
 
     [Fact]
     public async Task Each_user_reaches_each_endpoint_in_sequence_through_failures_a_killed_worker_and_a_joining_one()

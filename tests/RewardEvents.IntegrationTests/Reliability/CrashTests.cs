@@ -19,10 +19,14 @@ namespace RewardEvents.IntegrationTests.Reliability;
 public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) : IAsyncLifetime
 {
     private const int Events = 400;
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "rewardevents-crash-" + Guid.NewGuid().ToString("N")[..8]);
+    private string _work = "";
     private readonly OwnedResources _owned = new();
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public ValueTask InitializeAsync()
+    {
+        _work = _owned.TempDirectory("rewardevents-crash-");
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask DisposeAsync() => _owned.DisposeAsync();
 

@@ -13,6 +13,29 @@ public sealed class OwnedResources : IAsyncDisposable
         return value;
     }
 
+    /// <summary>
+    /// A new directory under the system's temporary one, deleted when the test ends, after whatever was owned
+    /// after it (the processes writing their logs there) is gone.
+    /// </summary>
+    public string TempDirectory(string prefix)
+    {
+        var path = Directory.CreateTempSubdirectory(prefix).FullName;
+        OnDispose(() =>
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a guard that saw its test process end may be deleting it too
+            }
+
+            return Task.CompletedTask;
+        });
+        return path;
+    }
+
     /// <summary>Runs <paramref name="dispose"/> when the test ends, in its turn.</summary>
     public void OnDispose(Func<Task> dispose) => _owned.Add(new Disposer(dispose));
 
