@@ -19,8 +19,8 @@ catch (ArgumentException e)
 }
 
 // Ctrl+C or SIGTERM ends the run at once. Without this the receiver's web host would take the signal for itself
-// and stop, and the run would go on without it. On exit the hosts are killed (HostProcess), and RabbitMQ and
-// PostgreSQL are stopped by their guards when they see this process gone.
+// and stop, and the run would go on without it. On exit the fleet's hosts, RabbitMQ and PostgreSQL are
+// stopped by their guards when they see this process gone (as they are when it is SIGKILLed).
 using var interrupted = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
 using var terminated = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
 

@@ -47,13 +47,13 @@ public static class FleetRun
         try
         {
             // The Api migrates the fresh database before the others start, so they do not race to.
-            var api = HostProcess.Start("Api", "api", settings, logs);
+            var api = await HostProcess.StartAsync("Api", "api", settings, logs);
             hosts.Add(api);
             await api.WaitReadyAsync(StartTimeout);
-            hosts.Add(HostProcess.Start("Router", "router", settings, logs));
+            hosts.Add(await HostProcess.StartAsync("Router", "router", settings, logs));
             for (var w = 1; w <= scenario.Workers; w++)
             {
-                hosts.Add(HostProcess.Start("Worker", $"worker-{w}", settings, logs));
+                hosts.Add(await HostProcess.StartAsync("Worker", $"worker-{w}", settings, logs));
             }
 
             await Task.WhenAll(hosts.Skip(1).Select(h => h.WaitReadyAsync(StartTimeout)));
@@ -160,10 +160,7 @@ public static class FleetRun
         }
         finally
         {
-            foreach (var host in hosts)
-            {
-                await host.DisposeAsync();
-            }
+            await Task.WhenAll(hosts.Select(h => h.DisposeAsync().AsTask()));
         }
     }
 

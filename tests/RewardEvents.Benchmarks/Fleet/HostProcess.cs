@@ -1,35 +1,39 @@
-using System.Diagnostics;
 using System.Globalization;
 using RewardEvents.Testing;
+using RewardEvents.Testing.Internal;
 
 namespace RewardEvents.Benchmarks.Fleet;
 
 /// <summary>
 /// A product host (Api, Router, Worker) started from the Release build as its own process, with its
-/// output in a log file, so its peak RSS is its own. Killed on dispose and when the benchmark exits.
+/// output in a log file, so its peak RSS is its own. It runs under the test servers' guard: stopped with
+/// SIGTERM on dispose, and stopped by the guard when the benchmark is gone, even SIGKILLed.
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _logFile;
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly GuardedServerProcess _process;
+    private readonly string _guardDirectory;
     private long _peakRssKb;
 
-    private HostProcess(string name, Process process, string baseUrl, string logFile)
+    private HostProcess(string name, GuardedServerProcess process, int processId, string guardDirectory, string baseUrl)
     {
         Name = name;
         _process = process;
+        ProcessId = processId;
+        _guardDirectory = guardDirectory;
         BaseUrl = baseUrl;
-        _logFile = logFile;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill();
     }
 
     public string Name { get; }
 
     public string BaseUrl { get; }
 
-    public int ProcessId => _process.Id;
+    /// <summary>The host's own pid, whose /proc entries give its CPU time and memory.</summary>
+    public int ProcessId { get; }
 
-    public static HostProcess Start(string host, string name, IReadOnlyDictionary<string, string> settings, string logDirectory)
+    public static async Task<HostProcess> StartAsync(string host, string name, IReadOnlyDictionary<string, string> settings, string logDirectory)
     {
         var dll = Path.Combine(RepoPaths.Root, "src", $"RewardEvents.{host}", "bin", "Release", "net10.0", $"RewardEvents.{host}.dll");
         if (!File.Exists(dll))
@@ -39,25 +43,35 @@ public sealed class HostProcess : IAsyncDisposable
 
         Directory.CreateDirectory(logDirectory);
         var logFile = Path.Combine(logDirectory, $"{name}.log");
+        File.Delete(logFile); // the guard appends
         var baseUrl = $"http://127.0.0.1:{FreePort.Next()}";
-        // exec keeps the pid: /proc/<pid>/status is the host's own, not a shell's.
+        var environment = new Dictionary<string, string>(settings)
+        {
+            ["ASPNETCORE_URLS"] = baseUrl,
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+
+        // The guard's script, stop and pid files live apart from the logs: the guard deletes its directory when
+        // the benchmark is gone, and the logs are what tells why a run went wrong.
+        var guardDirectory = Directory.CreateTempSubdirectory("rewardevents-bench-host-").FullName;
         // Started from its own directory, as its image starts it (WORKDIR /app): its appsettings.json is read
         // from the working directory, and without it every SQL command was logged (EF Core's Information).
-        var start = new ProcessStartInfo("/bin/sh", ["-c", $"exec dotnet \"$0\" > \"$1\" 2>&1", dll, logFile])
+        // exec keeps the pid the guard reports: /proc/<pid> is the host's own, not a shell's.
+        var process = GuardedServerProcess.Start(guardDirectory, name, "TERM",
+            ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", Path.GetDirectoryName(dll)!, "dotnet", dll],
+            environment, logFile: logFile);
+        try
         {
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        start.Environment["ASPNETCORE_URLS"] = baseUrl;
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key] = value;
+            var processId = await process.ServerProcessIdAsync(TimeSpan.FromSeconds(10));
+            return new HostProcess(name, process, processId, guardDirectory, baseUrl);
         }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start.");
-        return new HostProcess(name, process, baseUrl, logFile);
+        catch
+        {
+            await process.StopAsync(StopTimeout);
+            process.Dispose();
+            throw;
+        }
     }
 
     public async Task WaitReadyAsync(TimeSpan timeout)
@@ -68,7 +82,7 @@ public sealed class HostProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:\n{LogTail()}");
+                throw new InvalidOperationException($"{Name} exited:\n{LogTail()}");
             }
 
             try
@@ -99,7 +113,7 @@ public sealed class HostProcess : IAsyncDisposable
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
             {
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                 {
@@ -116,38 +130,21 @@ public sealed class HostProcess : IAsyncDisposable
         return _peakRssKb / 1024.0;
     }
 
-    public string LogTail(int lines = 30)
-    {
-        try
-        {
-            return string.Join('\n', File.ReadLines(_logFile).TakeLast(lines));
-        }
-        catch (IOException e)
-        {
-            return e.Message;
-        }
-    }
+    public string LogTail(int lines = 30) => _process.LogTail(lines);
 
+    /// <summary>Stops the host as an orchestrator would (SIGTERM, SIGKILL after 20 s) and waits for it.</summary>
     public async ValueTask DisposeAsync()
     {
         PeakRssMib();
-        Kill();
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _process.StopAsync(StopTimeout);
         _process.Dispose();
-    }
-
-    private void Kill()
-    {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
+            Directory.Delete(_guardDirectory, recursive: true);
         }
-        catch (InvalidOperationException)
+        catch (IOException)
         {
-            // already gone
+            // the guard removes it itself when this process is gone
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using RewardEvents.Testing;
 using RewardEvents.Testing.Internal;
@@ -40,6 +41,47 @@ public sealed class GuardedServerProcessTests
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_server_goes_and_its_directory_is_removed_when_the_parent_is_killed()
+    {
+        var directory = Directory.CreateTempSubdirectory("rewardevents-guard-").FullName;
+        // The parent stands in for a test run or a benchmark that is SIGKILLed and never stops its servers.
+        using var parent = Process.Start("sleep", "600") ?? throw new InvalidOperationException("sleep did not start");
+        try
+        {
+            var ownPidFile = Path.Combine(directory, "own.pid");
+            using var guard = GuardedServerProcess.Start(directory, "orphan", "TERM",
+                ["/bin/sh", "-c", $"echo $$ > \"{ownPidFile}\"; trap 'exit 0' TERM; while :; do sleep 0.2; done"],
+                new Dictionary<string, string>(), parentProcessId: parent.Id);
+            var serverPid = await guard.ServerProcessIdAsync(TimeSpan.FromSeconds(10));
+            var ownPid = await Eventually.UntilValueAsync(
+                () => Task.FromResult(File.Exists(ownPidFile) && int.TryParse(File.ReadAllText(ownPidFile).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : (int?)null),
+                TimeSpan.FromSeconds(10), "the server writes its pid", TestContext.Current.CancellationToken);
+            Assert.Equal(ownPid, serverPid);
+            Assert.True(IsAlive(serverPid), "the server should run while its parent does");
+
+            parent.Kill();
+            await parent.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+            await Eventually.UntilAsync(() => Task.FromResult(!IsAlive(serverPid) && guard.HasExited), TimeSpan.FromSeconds(20),
+                "the guard stops the server once its parent is gone", TestContext.Current.CancellationToken);
+            await Eventually.UntilAsync(() => Task.FromResult(!Directory.Exists(directory)), TimeSpan.FromSeconds(10),
+                "the guard removes the server's directory, which nobody else will", TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            if (!parent.HasExited)
+            {
+                parent.Kill();
+            }
+
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
     }
 

@@ -10,11 +10,13 @@ internal sealed class GuardedServerProcess : IDisposable
 {
     private readonly Process _guard;
     private readonly string _stopFile;
+    private readonly string _pidFile;
 
-    private GuardedServerProcess(Process guard, string stopFile, string logFile)
+    private GuardedServerProcess(Process guard, string stopFile, string pidFile, string logFile)
     {
         _guard = guard;
         _stopFile = stopFile;
+        _pidFile = pidFile;
         LogFile = logFile;
     }
 
@@ -26,13 +28,17 @@ internal sealed class GuardedServerProcess : IDisposable
     /// <param name="name">Names the log and stop files, so restarts keep appending to one log.</param>
     /// <param name="stopSignal">What the server treats as a clean, prompt shutdown (TERM, INT).</param>
     /// <param name="runAsUser">Starts the guard (and so the server) as this user via runuser.</param>
+    /// <param name="logFile">Where the server's output goes (appended); by default <c>name.log</c> in <paramref name="workDirectory"/>.</param>
+    /// <param name="parentProcessId">The process whose end stops the server; by default this one.</param>
     public static GuardedServerProcess Start(
         string workDirectory,
         string name,
         string stopSignal,
         IReadOnlyList<string> command,
         IReadOnlyDictionary<string, string> environment,
-        string? runAsUser = null)
+        string? runAsUser = null,
+        string? logFile = null,
+        int? parentProcessId = null)
     {
         var script = Path.Combine(workDirectory, "guard.sh");
         if (!File.Exists(script))
@@ -44,8 +50,10 @@ internal sealed class GuardedServerProcess : IDisposable
         }
 
         var stopFile = Path.Combine(workDirectory, name + ".stop");
-        var logFile = Path.Combine(workDirectory, name + ".log");
+        var pidFile = Path.Combine(workDirectory, name + ".pid"); // guard.sh's name for it
+        logFile ??= Path.Combine(workDirectory, name + ".log");
         File.Delete(stopFile);
+        File.Delete(pidFile);
 
         var startInfo = new ProcessStartInfo { UseShellExecute = false };
         if (runAsUser is null)
@@ -61,7 +69,7 @@ internal sealed class GuardedServerProcess : IDisposable
             startInfo.ArgumentList.Add("/bin/sh");
         }
 
-        foreach (var argument in (string[])[script, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), stopFile, stopSignal, logFile, .. command])
+        foreach (var argument in (string[])[script, (parentProcessId ?? Environment.ProcessId).ToString(System.Globalization.CultureInfo.InvariantCulture), stopFile, stopSignal, logFile, .. command])
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -72,7 +80,33 @@ internal sealed class GuardedServerProcess : IDisposable
         }
 
         var guard = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {command[0]}.");
-        return new GuardedServerProcess(guard, stopFile, logFile);
+        return new GuardedServerProcess(guard, stopFile, pidFile, logFile);
+    }
+
+    /// <summary>The server's own pid (not the guard's), once the guard has started it and written it down.</summary>
+    public async Task<int> ServerProcessIdAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                // The guard writes the file under another name and renames it, so a file that exists is whole.
+                return int.Parse(await File.ReadAllTextAsync(_pidFile, deadline.Token), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (FileNotFoundException) when (!_guard.HasExited)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+            catch (FileNotFoundException e)
+            {
+                throw new InvalidOperationException($"The guard exited without starting the server:\n{LogTail()}", e);
+            }
+            catch (OperationCanceledException e) when (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The guard did not write {_pidFile} within {timeout}.", e);
+            }
+        }
     }
 
     /// <summary>Asks the guard to stop the server cleanly and waits until the server is gone.</summary>

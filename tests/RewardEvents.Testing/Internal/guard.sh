@@ -11,6 +11,7 @@
 # than the test process, and `kill -0` on a foreign process fails with EPERM.
 # When the test process is gone nobody else will delete the server's directory (the one holding
 # STOP_FILE), so the guard deletes it itself.
+# The server's pid goes to STOP_FILE with .pid for .stop (the benchmark reads its CPU and memory in /proc).
 set -u
 parent=$1
 stop_file=$2
@@ -22,6 +23,8 @@ exec >>"$log_file" 2>&1 </dev/null
 
 setsid "$@" &
 server=$!
+pid_file="${stop_file%.stop}.pid"
+echo "$server" > "$pid_file.tmp" && mv -f -- "$pid_file.tmp" "$pid_file"
 
 # Waits up to $1 tenths of a second for the server's process group to be gone, then kills what is left.
 # (dash, Debian's sh, rejects `kill -0 -- -PGID`; `kill -s 0 --` is the form it takes.)
