@@ -45,7 +45,7 @@ public sealed class GuardedServerProcessTests
     }
 
     [Fact]
-    public async Task The_server_goes_and_its_directory_is_removed_when_the_parent_is_killed()
+    public async Task Out_of_the_parents_process_group_the_guard_stops_the_server_and_removes_its_directory_when_the_parent_is_killed()
     {
         var directory = Directory.CreateTempSubdirectory("rewardevents-guard-").FullName;
         // The parent stands in for a test run or a benchmark that is SIGKILLed and never stops its servers.
@@ -62,6 +62,13 @@ public sealed class GuardedServerProcessTests
                 TimeSpan.FromSeconds(10), "the server writes its pid", TestContext.Current.CancellationToken);
             Assert.Equal(ownPid, serverPid);
             Assert.True(IsAlive(serverPid), "the server should run while its parent does");
+            // Ctrl+C in a terminal, timeout(1) or a cancelled CI step signal the test process's whole group. The
+            // guard must not be in it, or it dies with the test process and leaves the server running for good.
+            var (guardPid, _, _) = Stat(serverPid);
+            var (_, guardGroup, guardSession) = Stat(guardPid);
+            var (_, ownGroup, ownSession) = Stat(Environment.ProcessId);
+            Assert.NotEqual(ownGroup, guardGroup);
+            Assert.NotEqual(ownSession, guardSession);
 
             parent.Kill();
             await parent.WaitForExitAsync(TestContext.Current.CancellationToken);
@@ -83,6 +90,15 @@ public sealed class GuardedServerProcessTests
                 Directory.Delete(directory, recursive: true);
             }
         }
+    }
+
+    /// <summary>The parent, process group and session of a process, from /proc/PID/stat.</summary>
+    private static (int Parent, int Group, int Session) Stat(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // "pid (comm) state ppid pgrp session ...": comm may hold spaces, so split after its closing parenthesis.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
     }
 
     private static bool IsAlive(int pid)
