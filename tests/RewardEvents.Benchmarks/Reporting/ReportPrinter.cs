@@ -70,12 +70,12 @@ public static class ReportPrinter
                 if (run.DatabaseStatements is { Count: > 0 } statements)
                 {
                     text.AppendLine(CultureInfo.InvariantCulture,
-                        $"  {"",-22} PostgreSQL execution ms per delivery, top statements (calls, WAL records per delivery):");
+                        $"  {"",-22} PostgreSQL execution ms per delivery, top statements (calls, WAL records per delivery, of the ms its JIT):");
                     foreach (var statement in statements)
                     {
                         var sql = statement.Statement.Length > 72 ? statement.Statement[..72] + "…" : statement.Statement;
                         text.AppendLine(CultureInfo.InvariantCulture,
-                            $"  {"",-24}{statement.MsPerDelivery,7:F3} {statement.Calls,7} {statement.WalRecordsPerDelivery,5:F1}  {sql}");
+                            $"  {"",-24}{statement.MsPerDelivery,7:F3} {statement.Calls,7} {statement.WalRecordsPerDelivery,5:F1} {statement.JitMsPerDelivery,6:F3}  {sql}");
                     }
                 }
 
