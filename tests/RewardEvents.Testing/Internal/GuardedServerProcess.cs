@@ -55,11 +55,11 @@ internal sealed class GuardedServerProcess : IDisposable
         File.Delete(stopFile);
         File.Delete(pidFile);
 
-        // The guard starts in a session of its own (setsid execs in place, since a child of this process leads no
-        // process group, so the pid stays the guard's). In this process's group it would get every signal sent to the group: Ctrl+C in a terminal,
-        // timeout(1), a cancelled CI step. It would die of it (or runuser would SIGKILL it two seconds later) while
-        // the server, in a session of its own, ran on for good. Out of the group, it outlives this process and
-        // stops the server when it sees this process gone.
+        // The guard starts in a session of its own (setsid execs in place: a child of this process leads no process
+        // group, so the pid stays the guard's). In this process's group it would get every signal sent to the group
+        // (Ctrl+C in a terminal, timeout(1), a cancelled CI step) and die of it, or runuser would kill it, while the
+        // server, in a session of its own, ran on for good. Out of the group, it outlives this process and stops the
+        // server when it sees this process gone.
         var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false };
         if (runAsUser is not null)
         {
