@@ -53,8 +53,9 @@ public sealed class PostgresServer : IAsyncLifetime
         }
         else if (DockerEngine.IsAvailable)
         {
+            // max_connections as LocalPostgresCluster's, which says why
             _container = new PostgreSqlBuilder("postgres:15")
-                .WithCommand(["-c", "max_connections=300", .. ServerSettings().SelectMany(setting => new[] { "-c", setting })])
+                .WithCommand(["-c", "max_connections=1000", .. ServerSettings().SelectMany(setting => new[] { "-c", setting })])
                 .Build();
             await _container.StartAsync();
             _adminConnectionString = _container.GetConnectionString();

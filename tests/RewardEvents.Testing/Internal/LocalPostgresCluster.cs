@@ -163,11 +163,13 @@ internal sealed class LocalPostgresCluster : IAsyncDisposable
             Path.Combine(_binaries, "initdb"),
             ["-D", DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"]);
 
-        // 300 connections: every test host brings its own pools. fsync off only risks data on an
+        // 1,000 connections: every test host brings its own pools, one per test database, and a pool keeps its idle
+        // connections for five minutes; with 300, a CI run once had a test's own query refused ("too many clients")
+        // while the ordering, crash and benchmark tests ran side by side. fsync off only risks data on an
         // OS crash, never on a killed or restarted server, so crash tests stay honest and fast.
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), """
 
-            max_connections = 300
+            max_connections = 1000
             fsync = off
             """);
     }
