@@ -57,10 +57,8 @@ public sealed class HostProcess : IAsyncDisposable
         var guardDirectory = Directory.CreateTempSubdirectory("rewardevents-bench-host-").FullName;
         // Started from its own directory, as its image starts it (WORKDIR /app): its appsettings.json is read
         // from the working directory, and without it every SQL command was logged (EF Core's Information).
-        // exec keeps the pid the guard reports: /proc/<pid> is the host's own, not a shell's.
-        var process = GuardedServerProcess.Start(guardDirectory, name, "TERM",
-            ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", Path.GetDirectoryName(dll)!, "dotnet", dll],
-            environment, logFile: logFile);
+        var process = GuardedServerProcess.Start(guardDirectory, name, "TERM", ["dotnet", dll], environment,
+            logFile: logFile, workingDirectory: Path.GetDirectoryName(dll));
         try
         {
             var processId = await process.ServerProcessIdAsync(TimeSpan.FromSeconds(10));
@@ -68,8 +66,7 @@ public sealed class HostProcess : IAsyncDisposable
         }
         catch
         {
-            await process.StopAsync(StopTimeout);
-            process.Dispose();
+            await StopAsync(process, guardDirectory);
             throw;
         }
     }
@@ -136,11 +133,16 @@ public sealed class HostProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         PeakRssMib();
-        await _process.StopAsync(StopTimeout);
-        _process.Dispose();
+        await StopAsync(_process, _guardDirectory);
+    }
+
+    private static async Task StopAsync(GuardedServerProcess process, string guardDirectory)
+    {
+        await process.StopAsync(StopTimeout);
+        process.Dispose();
         try
         {
-            Directory.Delete(_guardDirectory, recursive: true);
+            Directory.Delete(guardDirectory, recursive: true);
         }
         catch (IOException)
         {

@@ -54,10 +54,7 @@ public sealed class FleetProcess : IAsyncDisposable
 
         Directory.CreateDirectory(workDirectory);
         var process = GuardedServerProcess.Start(workDirectory, $"{host.ToLowerInvariant()}-{marker[..8]}", "TERM",
-            startIn is null
-                ? ["dotnet", dll, $"--marker={marker}"]
-                : ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", startIn, "dotnet", dll, $"--marker={marker}"],
-            environment);
+            ["dotnet", dll, $"--marker={marker}"], environment, workingDirectory: startIn);
         return new FleetProcess(process, marker, $"http://127.0.0.1:{port}");
     }
 

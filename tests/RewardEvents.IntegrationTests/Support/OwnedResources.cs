@@ -28,7 +28,7 @@ public sealed class OwnedResources : IAsyncDisposable
             }
             catch (IOException)
             {
-                // a guard that saw its test process end may be deleting it too
+                // a process not quite gone still writes there; the directory is left to the system's cleaning
             }
 
             return Task.CompletedTask;

@@ -30,6 +30,7 @@ internal sealed class GuardedServerProcess : IDisposable
     /// <param name="runAsUser">Starts the guard (and so the server) as this user via runuser.</param>
     /// <param name="logFile">Where the server's output goes (appended); by default <c>name.log</c> in <paramref name="workDirectory"/>.</param>
     /// <param name="parentProcessId">The process whose end stops the server; by default this one.</param>
+    /// <param name="workingDirectory">The server's working directory (the guard's, which it inherits); by default this process's.</param>
     public static GuardedServerProcess Start(
         string workDirectory,
         string name,
@@ -38,8 +39,11 @@ internal sealed class GuardedServerProcess : IDisposable
         IReadOnlyDictionary<string, string> environment,
         string? runAsUser = null,
         string? logFile = null,
-        int? parentProcessId = null)
+        int? parentProcessId = null,
+        string? workingDirectory = null)
     {
+        // The guard may run elsewhere (workingDirectory), so it gets every path whole.
+        workDirectory = Path.GetFullPath(workDirectory);
         var script = Path.Combine(workDirectory, "guard.sh");
         if (!File.Exists(script))
         {
@@ -51,7 +55,7 @@ internal sealed class GuardedServerProcess : IDisposable
 
         var stopFile = Path.Combine(workDirectory, name + ".stop");
         var pidFile = Path.Combine(workDirectory, name + ".pid"); // guard.sh's name for it
-        logFile ??= Path.Combine(workDirectory, name + ".log");
+        logFile = Path.GetFullPath(logFile ?? Path.Combine(workDirectory, name + ".log"));
         File.Delete(stopFile);
         File.Delete(pidFile);
 
@@ -60,7 +64,7 @@ internal sealed class GuardedServerProcess : IDisposable
         // (Ctrl+C in a terminal, timeout(1), a cancelled CI step) and die of it, or runuser would kill it, while the
         // server, in a session of its own, ran on for good. Out of the group, it outlives this process and stops the
         // server when it sees this process gone.
-        var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = workingDirectory ?? "" };
         if (runAsUser is not null)
         {
             startInfo.ArgumentList.Add("runuser");
