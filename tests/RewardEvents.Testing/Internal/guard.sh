@@ -26,16 +26,24 @@ server=$!
 pid_file="${stop_file%.stop}.pid"
 echo "$server" > "$pid_file.tmp" && mv -f -- "$pid_file.tmp" "$pid_file"
 
-# Waits up to $1 tenths of a second for the server's process group to be gone, then kills what is left and waits
-# (up to 5 s) until it is gone: SIGKILL takes effect when the process next runs, which on a loaded machine is not at
-# once, and the caller goes on to delete the server's directory.
+# Waits up to $1 tenths of a second for the server's process group to be gone; fails if it is not.
 # (dash, Debian's sh, rejects `kill -0 -- -PGID`; `kill -s 0 --` is the form it takes.)
+group_gone_within() {
+    i=0
+    while kill -s 0 -- "-$server" 2>/dev/null; do
+        [ "$i" -lt "$1" ] || return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
+# Waits up to $1 tenths of a second for the server's process group to be gone, then kills what is left and waits
+# (up to 5 s) until that is gone too: SIGKILL takes effect when the process next runs, which on a loaded machine is
+# not at once, and the caller goes on to delete the server's directory.
 kill_group_after() {
-    i=0
-    while kill -s 0 -- "-$server" 2>/dev/null && [ "$i" -lt "$1" ]; do sleep 0.1; i=$((i + 1)); done
-    kill -s KILL -- "-$server" 2>/dev/null || return 0
-    i=0
-    while kill -s 0 -- "-$server" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    group_gone_within "$1" && return 0
+    kill -s KILL -- "-$server" 2>/dev/null
+    group_gone_within 50
 }
 
 (
