@@ -47,9 +47,15 @@ Step($"receiver on {receiver.BaseUri}; RabbitMQ: {broker.Origin}, PostgreSQL: {p
 var body = SampleEvents.WebhookBody(1, options.Users);
 var ceilingTimeout = TimeSpan.FromSeconds(options.Smoke ? 20 : 60);
 Step($"broker ceiling: {options.CeilingMessages} persistent messages, publisher confirms, concurrency {options.Concurrency}");
-summary = summary with { Broker = await BrokerCeiling.MeasureAsync(await broker.CreateVirtualHostAsync("bench-ceiling"), body, options.CeilingMessages, options.Concurrency, ceilingTimeout) };
+summary = summary with { Broker = await BrokerCeiling.MeasureAsync(await broker.CreateVirtualHostAsync("bench-ceiling"), body, options.CeilingMessages, options.Concurrency, options.WarmupRounds, options.WarmupJitShare, ceilingTimeout) };
+Step($"MassTransit, for reference: {options.CeilingMessages} events published and consumed, then {options.CeilingMessages} outcome events published to no queue");
+var (hop, unrouted) = await MassTransitCeiling.MeasureAsync(
+    await broker.CreateVirtualHostAsync("bench-masstransit"), options.CeilingMessages, options.Users, options.Concurrency,
+    options.WarmupRounds, options.WarmupJitShare, ceilingTimeout);
+summary = summary with { MassTransit = hop, MassTransitUnrouted = unrouted };
 Step($"HTTP ceiling: {options.CeilingMessages} signed POSTs, concurrency {options.Concurrency}");
-summary = summary with { Http = await HttpCeiling.MeasureAsync(receiver, body, options.CeilingMessages, options.Concurrency, ceilingTimeout) };
+summary = summary with { Http = await HttpCeiling.MeasureAsync(receiver, body, options.CeilingMessages, options.Concurrency, options.WarmupRounds, options.WarmupJitShare, ceilingTimeout) };
+summary = summary with { MessagingFloor = MessagingFloor.From(hop, unrouted, summary.Http, options.Endpoints) };
 
 var fleet = new List<FleetResult>();
 foreach (var ordering in options.Orderings)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using RewardEvents.Webhooks;
 
@@ -10,7 +9,8 @@ namespace RewardEvents.Benchmarks.Ceilings;
 /// </summary>
 public static class HttpCeiling
 {
-    public static async Task<CeilingResult> MeasureAsync(WebhookReceiver receiver, byte[] body, int requests, int concurrency, TimeSpan timeout)
+    public static async Task<CeilingResult> MeasureAsync(
+        WebhookReceiver receiver, byte[] body, int requests, int concurrency, int warmupRounds, double warmupJitShare, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(receiver);
         ArgumentNullException.ThrowIfNull(body);
@@ -18,26 +18,39 @@ public static class HttpCeiling
         var secret = WebhookSecret.Generate();
         var url = receiver.Register("http-ceiling", secret);
         var signer = new WebhookSigner(secret);
-        receiver.Reset();
 
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseProxy = false };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
         var failures = 0;
         using var gate = new SemaphoreSlim(concurrency);
-        var inFlight = new List<Task>(requests);
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < requests; i++)
-        {
-            await gate.WaitAsync(cancel.Token);
-            inFlight.Add(PostAsync(i));
-        }
-
-        await Task.WhenAll(inFlight);
-
-        var elapsed = clock.Elapsed;
+        var rounds = await CeilingWarmup.RunAsync(RoundAsync, requests, warmupRounds, warmupJitShare);
+        failures = 0;
+        receiver.Reset();
+        var window = CeilingWindow.Start();
+        await RoundAsync(requests);
+        var (elapsed, cpu, jitMs) = window.Stop(requests);
         var rate = requests / elapsed.TotalSeconds;
         return new CeilingResult("http", requests, concurrency, body.Length, rate,
-            new Dictionary<string, double> { ["failed"] = failures, ["verified"] = receiver.Receipts.Unique + receiver.Receipts.Duplicates });
+            new Dictionary<string, double>
+            {
+                ["failed"] = failures,
+                ["verified"] = receiver.Receipts.Unique + receiver.Receipts.Duplicates,
+                ["warmup_rounds"] = rounds,
+                ["jit_ms"] = jitMs,
+            },
+            cpu);
+
+        async Task RoundAsync(int count)
+        {
+            var inFlight = new List<Task>(count);
+            for (var i = 0; i < count; i++)
+            {
+                await gate.WaitAsync(cancel.Token);
+                inFlight.Add(PostAsync(i));
+            }
+
+            await Task.WhenAll(inFlight);
+        }
 
         async Task PostAsync(int i)
         {

@@ -23,6 +23,9 @@ public sealed class CpuTime
         _machineBusyTicks = machineBusyTicks;
     }
 
+    /// <summary>A reading with no fleet hosts: RabbitMQ, PostgreSQL, this process and the machine.</summary>
+    public static CpuTime Read() => Read(new Dictionary<int, string>());
+
     public static CpuTime Read(IReadOnlyDictionary<int, string> hosts)
     {
         ArgumentNullException.ThrowIfNull(hosts);
@@ -77,6 +80,10 @@ public sealed class CpuTime
         seconds["machine"] = (_machineBusyTicks - start._machineBusyTicks) / TicksPerSecond;
         return seconds;
     }
+
+    /// <summary>CPU milliseconds per group, and "machine", spent between <paramref name="start"/> and this reading for each of <paramref name="count"/> units of work.</summary>
+    public IReadOnlyDictionary<string, double> MsPerUnitSince(CpuTime start, int count) =>
+        SecondsSince(start).ToDictionary(c => c.Key, c => count > 0 ? c.Value * 1000 / count : 0);
 
     private static long MachineBusyTicks()
     {

@@ -3,12 +3,18 @@ using MassTransit;
 
 namespace RewardEvents.Benchmarks.Fleet;
 
-/// <summary>Publishes RewardRedeemed events as a .NET producer would, users round-robin, each stamped with its publish time.</summary>
+/// <summary>Publishes RewardRedeemed events as a .NET producer would, users round-robin, each stamped with its publish time (or, for the ceilings, other messages).</summary>
 public static class EventProducer
 {
     /// <summary>As fast as <paramref name="concurrency"/> in-flight publishes allow; stops at the count or the time limit.</summary>
-    public static async Task<int> PublishAsync(IBus bus, int events, int users, int concurrency, TimeSpan limit)
+    public static Task<int> PublishAsync(IBus bus, int events, int users, int concurrency, TimeSpan limit) =>
+        PublishAsync(bus, events, i => SampleEvents.Redeemed(i, users), concurrency, limit);
+
+    /// <summary>Messages made by <paramref name="message"/> from their index, as fast as <paramref name="concurrency"/> in-flight publishes allow.</summary>
+    public static async Task<int> PublishAsync<T>(IBus bus, int events, Func<int, T> message, int concurrency, TimeSpan limit)
+        where T : class
     {
+        ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(bus);
         using var cancel = new CancellationTokenSource(limit);
         using var gate = new SemaphoreSlim(concurrency);
@@ -34,7 +40,7 @@ public static class EventProducer
         {
             try
             {
-                await bus.Publish(SampleEvents.Redeemed(i, users), cancel.Token);
+                await bus.Publish(message(i), cancel.Token);
                 Interlocked.Increment(ref published);
             }
             finally

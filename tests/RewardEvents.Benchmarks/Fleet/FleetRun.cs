@@ -126,7 +126,7 @@ public static class FleetRun
 
             var expected = published * scenario.Endpoints;
             var complete = await log.WaitForAsync(expected, options.DrainTimeout);
-            var cpu = CpuTime.Read(hostIds).SecondsSince(cpuAtStart);
+            var cpu = CpuTime.Read(hostIds).MsPerUnitSince(cpuAtStart, log.Unique);
             var atEnd = await ScrapeAsync(hosts);
             var runtime = atEnd.ToDictionary(s => s.Key, s => RuntimeTime.From(s.Value));
             var timings = MessageTimings.Between(timingsAtStart, atEnd.ToDictionary(s => s.Key, s => MessageTimings.From(s.Value)));
@@ -155,7 +155,7 @@ public static class FleetRun
                 publishing.TotalSeconds, span, span > 0 ? (receipts.Count - 1) / span : 0,
                 LatencyStats.Of(receipts.Select(r => r.LatencyMs).Where(double.IsFinite)),
                 hosts.ToDictionary(h => h.Name, h => h.PeakRssMib()),
-                cpu.ToDictionary(c => c.Key, c => log.Unique > 0 ? c.Value * 1000 / log.Unique : 0),
+                cpu,
                 warmup,
                 runtime.ToDictionary(r => r.Key, r => (r.Value.Jit - runtimeAtStart[r.Key].Jit) * 1000),
                 scenario.Rate is null ? null : SecondOfLatency.Of(receipts),

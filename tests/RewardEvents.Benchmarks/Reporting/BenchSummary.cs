@@ -20,6 +20,15 @@ public sealed record BenchSummary
 
     public CeilingResult? Http { get; init; }
 
+    /// <summary>One MassTransit hop (publish, consume, nothing else), for reference; not in the ratio.</summary>
+    public CeilingResult? MassTransit { get; init; }
+
+    /// <summary>A MassTransit publish that no queue takes (the fleet's outcome events here), for reference; not in the ratio.</summary>
+    public CeilingResult? MassTransitUnrouted { get; init; }
+
+    /// <summary>What the fleet's messages and requests alone cost per delivery at those rates, and the throughput that bounds.</summary>
+    public MessagingFloor? MessagingFloor { get; init; }
+
     public IReadOnlyList<FleetResult> Fleet { get; init; } = [];
 
     public FleetResult? FixedRate { get; init; }

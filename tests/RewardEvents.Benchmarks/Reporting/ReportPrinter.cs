@@ -32,12 +32,24 @@ public static class ReportPrinter
         }
 
         text.AppendLine();
-        text.AppendLine("ceilings                       msgs/s   detail");
-        foreach (var ceiling in new[] { summary.Broker, summary.Http }.OfType<CeilingResult>())
+        text.AppendLine("ceilings                                    msgs/s   detail; CPU ms per message");
+        foreach (var ceiling in new[] { summary.Broker, summary.Http, summary.MassTransit, summary.MassTransitUnrouted }.OfType<CeilingResult>())
         {
             var detail = string.Join(", ", ceiling.Detail.Select(d => $"{d.Key} {d.Value:F0}"));
+            var cpu = string.Join(" ", ceiling.CpuMsPerMessage.Where(c => c.Key != "postgres").OrderBy(c => c.Key == "machine").ThenByDescending(c => c.Value)
+                .Select(c => $"{c.Key}={c.Value:F3}"));
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"  {ceiling.Name,-8} {ceiling.Messages,6} x {ceiling.BodyBytes} B c{ceiling.Concurrency,-3} {ceiling.PerSecond,9:F0}   {detail}");
+                $"  {ceiling.Name,-20} {ceiling.Messages,6} x {ceiling.BodyBytes,4} B c{ceiling.Concurrency,-3} {ceiling.PerSecond,9:F0}   {detail}; {cpu}");
+        }
+
+        text.AppendLine("  (the ratio is against the lower of broker and http; masstransit is one hop through the framework and");
+        text.AppendLine("   masstransit-unrouted a publish no queue takes, both for reference)");
+        if (summary.MessagingFloor is { } floor)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  messaging floor: {floor.MsPerDelivery:F3} ms of machine CPU per delivery for the fleet's messages and POSTs alone ({floor.HopsPerEvent} hops per event, an outcome event and a POST per delivery, {floor.Endpoints} endpoints),");
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  so at most {floor.DeliveriesPerSecondBound:F0} deliveries/s on {floor.Cores} cores with no database and no work of the fleet's own");
         }
 
         if (summary.Fleet.Count > 0 || summary.FixedRate is not null)

@@ -60,6 +60,23 @@ public sealed class BenchmarkSmokeTests
 
         Assert.True(root.GetProperty("broker").GetProperty("per_second").GetDouble() > 0, "broker ceiling measured");
         Assert.True(root.GetProperty("http").GetProperty("per_second").GetDouble() > 0, "HTTP ceiling measured");
+        // The MassTransit references, and each ceiling's CPU per message, read from /proc while it ran.
+        Assert.True(root.GetProperty("mass_transit").GetProperty("per_second").GetDouble() > 0, "MassTransit hop measured");
+        Assert.True(root.GetProperty("mass_transit_unrouted").GetProperty("per_second").GetDouble() > 0, "unrouted publish measured");
+        var machineMs = new Dictionary<string, double>();
+        foreach (var name in new[] { "broker", "http", "mass_transit", "mass_transit_unrouted" })
+        {
+            machineMs[name] = root.GetProperty(name).GetProperty("cpu_ms_per_message").GetProperty("machine").GetDouble();
+            Assert.True(machineMs[name] > 0, $"{name}: machine CPU per message read");
+        }
+
+        // The floor: per event a hop to the router and one batch to a worker, per delivery an outcome event and a POST.
+        var floor = root.GetProperty("messaging_floor");
+        var endpoints = floor.GetProperty("endpoints").GetInt32();
+        Assert.Equal(2, floor.GetProperty("hops_per_event").GetInt32());
+        var expectedFloor = ((2 * machineMs["mass_transit"]) + (endpoints * machineMs["mass_transit_unrouted"])) / endpoints + machineMs["http"];
+        Assert.Equal(expectedFloor, floor.GetProperty("ms_per_delivery").GetDouble(), 9);
+        Assert.Equal(Environment.ProcessorCount * 1000 / expectedFloor, floor.GetProperty("deliveries_per_second_bound").GetDouble(), 6);
         var fleet = root.GetProperty("fleet").EnumerateArray().ToList();
         Assert.NotEmpty(fleet);
         Assert.All(fleet, run =>
