@@ -80,11 +80,7 @@ internal sealed partial class DeliveryProcessor(
             // Enabling the endpoint makes everything it holds due; the recheck only guards against a lost wake-up.
             await ParkAsync(delivery, Now + TimeSpan.FromHours(1), cancellationToken);
 
-            // Enabled since we read it, its release (which runs after the endpoint is saved enabled) may have come
-            // before this park and missed it: release this one as it would have, or it waits the hour.
-            await Db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.Waiting
-                    && Db.Endpoints.Any(e => e.Id == d.EndpointId && e.Enabled && e.DeletedAt == null))
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, Now), cancellationToken);
+            await ReleaseIfEnabledAsync(delivery, DeliveryStatus.Waiting, cancellationToken);
             return;
         }
 
@@ -285,6 +281,8 @@ internal sealed partial class DeliveryProcessor(
         {
             // The endpoint is now disabled; this delivery waits with the rest until it is enabled again.
             await SetRetryingAsync(delivery, result, Now + TimeSpan.FromHours(1), cancellationToken);
+            // It was in flight, which the release skips: enabled again since we disabled it, it would wait the hour.
+            await ReleaseIfEnabledAsync(delivery, DeliveryStatus.Retrying, cancellationToken);
             return;
         }
 
@@ -354,6 +352,16 @@ internal sealed partial class DeliveryProcessor(
             activity.SetStatus(ActivityStatusCode.Error, result.Error);
         }
     }
+
+    /// <summary>
+    /// After a delivery was set to wait for its disabled endpoint: if the endpoint is enabled again by now, its release
+    /// (which runs after the endpoint is saved enabled, and makes every waiting and retrying delivery of it due) may
+    /// have come first and missed this one. Makes it due now, as the release would have.
+    /// </summary>
+    private Task ReleaseIfEnabledAsync(Delivery delivery, DeliveryStatus waitingAs, CancellationToken cancellationToken) =>
+        Db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == waitingAs
+                && Db.Endpoints.Any(e => e.Id == d.EndpointId && e.Enabled && e.DeletedAt == null))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, Now), cancellationToken);
 
     private Task SetRetryingAsync(Delivery delivery, AttemptResult result, DateTime nextAttemptAt, CancellationToken cancellationToken) =>
         Db.Deliveries.Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.InFlight)

@@ -1,12 +1,12 @@
 namespace RewardEvents.Benchmarks.Ceilings;
 
 /// <summary>
-/// Unmeasured rounds before a ceiling is measured, each the size of the measured one, until this process spent no
-/// more than a given share of a round compiling in two rounds in a row, as the fleet's hosts are warmed up before theirs. A path run for
-/// the first time costs several times its steady cost: measured right after one round of 1,000, the MassTransit hop
-/// took 0.43–0.70 ms of machine CPU per message, with its process compiling for half of the measured window. Rounds
-/// shorter than the measured one end the warm-up too early: the runtime puts off recompiling hot methods while it
-/// is still compiling new ones, so a short round can look quiet just before that work comes due.
+/// Unmeasured rounds before a ceiling is measured, each the size of the measured one, until this process has spent
+/// no more than a given share of a round compiling in two rounds in a row, as the fleet's hosts are warmed up before
+/// theirs. A path run for the first time costs several times its steady cost: measured right after one round of
+/// 1,000, the MassTransit hop took 0.43–0.70 ms of machine CPU per message, with its process compiling for half of the
+/// measured window. Rounds shorter than the measured one end the warm-up too early: the runtime puts off recompiling
+/// hot methods while it is still compiling new ones, so a short round can look quiet just before that work comes due.
 /// </summary>
 public static class CeilingWarmup
 {

@@ -31,7 +31,9 @@ public sealed class FleetHost : IAsyncDisposable
     public IServiceProvider Services => App.Services;
 
     /// <param name="logging">Adds to the host's logging (which otherwise shows warnings and errors on the console).</param>
-    public static async Task<FleetHost> StartAsync(FleetRoles roles, IDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null)
+    /// <param name="services">Adds to the host's services after the fleet's own (e.g. a MassTransit observer).</param>
+    public static async Task<FleetHost> StartAsync(
+        FleetRoles roles, IDictionary<string, string?> settings, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -48,6 +50,7 @@ public sealed class FleetHost : IAsyncDisposable
         builder.Logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole();
         logging?.Invoke(builder.Logging);
         builder.AddRewardEventsFleet(roles, "rewardevents-test");
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapRewardEventsFleet(roles);
         await app.StartAsync();
