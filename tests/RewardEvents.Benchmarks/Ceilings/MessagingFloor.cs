@@ -1,24 +1,23 @@
+using RewardEvents.Fleet.Messaging;
+
 namespace RewardEvents.Benchmarks.Ceilings;
 
 /// <summary>
 /// The machine CPU that the fleet's messages and requests alone cost per delivery, at the rates measured for
 /// reference: per event, one MassTransit hop to the router and one per batch of at most
-/// <see cref="BatchSize"/> deliveries to a worker, one outcome event per delivery that no queue takes, and one
-/// signed POST per delivery. Nothing else counts here (no database, no routing, no worker's own work), so
-/// <see cref="DeliveriesPerSecondBound"/> is more than the fleet can reach on this machine.
+/// <see cref="DeliveryDispatcher.MaxBatch"/> deliveries to a worker, one outcome event per delivery that no queue
+/// takes, and one signed POST per delivery. Nothing else counts here (no database, no routing, no worker's own work),
+/// so <see cref="DeliveriesPerSecondBound"/> is more than the fleet can reach on this machine.
 /// </summary>
 public sealed record MessagingFloor(int Endpoints, int HopsPerEvent, double MsPerDelivery, int Cores, double DeliveriesPerSecondBound)
 {
-    /// <summary>The most deliveries the router puts in one <c>DeliverWebhookBatch</c>.</summary>
-    public const int BatchSize = 32;
-
     public static MessagingFloor From(CeilingResult hop, CeilingResult unrouted, CeilingResult http, int endpoints)
     {
         ArgumentNullException.ThrowIfNull(hop);
         ArgumentNullException.ThrowIfNull(unrouted);
         ArgumentNullException.ThrowIfNull(http);
         ArgumentOutOfRangeException.ThrowIfLessThan(endpoints, 1);
-        var hops = 1 + ((endpoints + BatchSize - 1) / BatchSize);
+        var hops = 1 + ((endpoints + DeliveryDispatcher.MaxBatch - 1) / DeliveryDispatcher.MaxBatch);
         var ms = ((hops * Machine(hop)) + (endpoints * Machine(unrouted))) / endpoints + Machine(http);
         var cores = Environment.ProcessorCount;
         return new MessagingFloor(endpoints, hops, ms, cores, ms > 0 ? cores * 1000 / ms : 0);
