@@ -54,6 +54,7 @@ public sealed class DeliveryOptions
     /// <summary>
     /// Messages one worker handles at once on one partition. A message is one delivery, or an event's whole
     /// fan-out (a <c>DeliverWebhookBatch</c>), so up to this many times the endpoints per event may be in flight.
+    /// It is also the partition's prefetch: the broker hands over no more unacknowledged messages than this.
     /// </summary>
     [Range(1, 256)]
     public int ConcurrencyPerPartition { get; set; } = 8;

@@ -91,6 +91,14 @@ public sealed class RabbitMqBroker : IAsyncLifetime
         return new RabbitMqVirtualHost(amqpUri, Host, Port, name, Username, Password);
     }
 
+    /// <summary>The consumers the broker sees in a virtual host, as the management API reports them (its figures refresh every few seconds).</summary>
+    public Task<IReadOnlyList<(string Queue, int Prefetch)>> ConsumersAsync(RabbitMqVirtualHost virtualHost)
+    {
+        ArgumentNullException.ThrowIfNull(virtualHost);
+        var management = _management ?? throw new InvalidOperationException("RabbitMqBroker is not initialized.");
+        return management.ConsumersAsync(virtualHost.VirtualHost);
+    }
+
     /// <summary>Stops the node cleanly; its queues and messages stay on disk for <see cref="StartAsync"/>.</summary>
     public Task StopAsync() => LocalNode().StopAsync();
 

@@ -35,6 +35,16 @@ internal sealed class RabbitMqManagementClient : IDisposable
             """{"configure":".*","write":".*","read":".*"}""");
     }
 
+    /// <summary>Every consumer in the virtual host: the queue it consumes and its prefetch count.</summary>
+    public async Task<IReadOnlyList<(string Queue, int Prefetch)>> ConsumersAsync(string name)
+    {
+        using var response = await _http.GetAsync(new Uri($"api/consumers/{Uri.EscapeDataString(name)}", UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return [.. json.RootElement.EnumerateArray().Select(c =>
+            (c.GetProperty("queue").GetProperty("name").GetString() ?? "", c.GetProperty("prefetch_count").GetInt32()))];
+    }
+
     public Task DeleteVirtualHostAsync(string name) =>
         SendAsync(HttpMethod.Delete, $"api/vhosts/{Uri.EscapeDataString(name)}", null);
 
