@@ -32,6 +32,14 @@ public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
             r.Ignore<ArgumentException>();
         });
         endpointConfigurator.UseInMemoryOutbox(context);
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            // No more unacknowledged events than are routed at once (MassTransit would take 38 for 32). Bench, per-user,
+            // 1 worker, 8,000 events x 3 then 200 events/s x 3, four runs each, alternated: in bulk router 0.246-0.258 ->
+            // 0.224-0.241 and RabbitMQ 0.214-0.233 -> 0.189-0.204 ms of CPU per delivery, 1,800-2,010 -> 1,966-2,152
+            // deliveries/s; at 600/s unchanged. (16, half the concurrency: 1,895-1,933/s, router 0.257 ms.)
+            rabbit.PrefetchCount = (ushort)(ConcurrentMessageLimit ?? 32);
+        }
 
         // Messages for one event (it and its duplicates) go one at a
         // time within this router: without this they race on the saga row's version and burn retries.

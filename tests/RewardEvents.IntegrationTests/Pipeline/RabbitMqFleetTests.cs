@@ -154,19 +154,24 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
     }
 
     [Fact]
-    public async Task A_worker_takes_no_more_unacknowledged_messages_per_partition_than_it_works_on_at_once()
+    public async Task The_router_and_a_worker_take_no_more_unacknowledged_messages_than_they_work_on_at_once()
     {
         var (vhost, settings) = await FleetSettingsAsync("prefetch");
         settings["Delivery:Partitions"] = "4";
         settings["Delivery:ConcurrencyPerPartition"] = "5";
         await using var api = await FleetHost.StartAsync(FleetRoles.Api, settings);
+        await using var router = await FleetHost.StartAsync(FleetRoles.Router, settings);
         await using var worker = await FleetHost.StartAsync(FleetRoles.Worker, settings);
 
         var partitions = Enumerable.Range(0, 4).Select(Fleet.Messaging.DeliveryTopology.PartitionQueue).ToHashSet();
         var consumers = await Eventually.UntilAsync(
-            async () => (await broker.ConsumersAsync(vhost)).Where(c => partitions.Contains(c.Queue)).ToList() is { Count: 4 } all ? all : null,
-            TimeSpan.FromSeconds(30), "the broker reports a consumer on each of the 4 partitions");
-        Assert.All(consumers, c => Assert.Equal(5, c.Prefetch));
+            async () => await broker.ConsumersAsync(vhost) is var all
+                        && all.Count(c => partitions.Contains(c.Queue)) == 4 && all.Any(c => c.Queue == Fleet.Messaging.DeliveryTopology.RouterQueue)
+                ? all
+                : null,
+            TimeSpan.FromSeconds(30), "the broker reports a consumer on each of the 4 partitions and on the router's queue");
+        Assert.All(consumers.Where(c => partitions.Contains(c.Queue)), c => Assert.Equal(5, c.Prefetch));
+        Assert.Equal(new Fleet.Routing.RoutingStateDefinition().ConcurrentMessageLimit, consumers.Single(c => c.Queue == Fleet.Messaging.DeliveryTopology.RouterQueue).Prefetch);
     }
 
     /// <summary>A virtual host and a database of the test's own, and the settings that point a host at them.</summary>
