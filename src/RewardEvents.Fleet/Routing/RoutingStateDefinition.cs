@@ -7,9 +7,12 @@ namespace RewardEvents.Fleet.Routing;
 /// <summary>The router's endpoint: retries with a fresh scope on conflicts and outages; sends only after commit.</summary>
 public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
 {
+    /// <summary>Events one router works on at once (and takes from the broker unacknowledged).</summary>
+    public const int ConcurrentMessages = 32;
+
     public RoutingStateDefinition()
     {
-        ConcurrentMessageLimit = 32;
+        ConcurrentMessageLimit = ConcurrentMessages;
         Endpoint(e => e.Name = Messaging.DeliveryTopology.RouterQueue);
     }
 
@@ -38,13 +41,13 @@ public sealed class RoutingStateDefinition : SagaDefinition<RoutingState>
             // 1 worker, 8,000 events x 3 then 200 events/s x 3, four runs each, alternated: in bulk router 0.246-0.258 ->
             // 0.224-0.241 and RabbitMQ 0.214-0.233 -> 0.189-0.204 ms of CPU per delivery, 1,800-2,010 -> 1,966-2,152
             // deliveries/s; at 600/s unchanged. (16, half the concurrency: 1,895-1,933/s, router 0.257 ms.)
-            rabbit.PrefetchCount = (ushort)(ConcurrentMessageLimit ?? 32);
+            rabbit.PrefetchCount = (ushort)(ConcurrentMessageLimit ?? ConcurrentMessages);
         }
 
         // Messages for one event (it and its duplicates) go one at a
         // time within this router: without this they race on the saga row's version and burn retries.
         ArgumentNullException.ThrowIfNull(sagaConfigurator);
-        var partitioner = endpointConfigurator.CreatePartitioner(ConcurrentMessageLimit ?? 32);
+        var partitioner = endpointConfigurator.CreatePartitioner(ConcurrentMessageLimit ?? ConcurrentMessages);
         sagaConfigurator.Message<RewardRedeemed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
         sagaConfigurator.Message<RewardRedemptionFailed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));
         sagaConfigurator.Message<RewardRedemptionReversed>(m => m.UsePartitioner(partitioner, c => EventIdentity.IdFor(c.Message.EventId)));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MassTransit;
 using RewardEvents.Benchmarks.Fleet;
 using RewardEvents.Contracts;
+using RewardEvents.Fleet.Routing;
 using RewardEvents.Testing;
 
 namespace RewardEvents.Benchmarks.Ceilings;
@@ -21,8 +22,6 @@ namespace RewardEvents.Benchmarks.Ceilings;
 /// </summary>
 public static class MassTransitCeiling
 {
-    private const int ConcurrentMessages = 32; // the router's endpoint
-
     public static async Task<(CeilingResult Hop, CeilingResult Unrouted)> MeasureAsync(
         RabbitMqVirtualHost vhost, int messages, int users, int concurrency, int warmupRounds, double warmupJitShare, TimeSpan timeout)
     {
@@ -38,7 +37,7 @@ public static class MassTransitCeiling
             });
             cfg.ReceiveEndpoint("bench-masstransit-ceiling", e =>
             {
-                e.ConcurrentMessageLimit = ConcurrentMessages;
+                e.ConcurrentMessageLimit = RoutingStateDefinition.ConcurrentMessages; // as the router's endpoint
                 e.Consumer(() => new CountingConsumer(consumed));
             });
         });

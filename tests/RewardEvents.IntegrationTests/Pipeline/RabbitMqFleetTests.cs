@@ -171,7 +171,7 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
                 : null,
             TimeSpan.FromSeconds(30), "the broker reports a consumer on each of the 4 partitions and on the router's queue");
         Assert.All(consumers.Where(c => partitions.Contains(c.Queue)), c => Assert.Equal(5, c.Prefetch));
-        Assert.Equal(new Fleet.Routing.RoutingStateDefinition().ConcurrentMessageLimit, consumers.Single(c => c.Queue == Fleet.Messaging.DeliveryTopology.RouterQueue).Prefetch);
+        Assert.Equal(Fleet.Routing.RoutingStateDefinition.ConcurrentMessages, consumers.Single(c => c.Queue == Fleet.Messaging.DeliveryTopology.RouterQueue).Prefetch);
     }
 
     /// <summary>A virtual host and a database of the test's own, and the settings that point a host at them.</summary>
