@@ -69,6 +69,12 @@ public static class FleetHostExtensions
             services.AddHostedService(sp => sp.GetRequiredService<FirstAttemptClaims>());
         }
 
+        if (roles.HasFlag(FleetRoles.Router))
+        {
+            // Ahead of the bus, as the worker's: routings still being saved when it stops wait on it.
+            services.AddRoutingGroupCommit();
+        }
+
         services.AddFleetMessaging(configuration, roles);
 
         if (roles.HasFlag(FleetRoles.Worker))

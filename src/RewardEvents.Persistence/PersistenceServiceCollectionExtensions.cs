@@ -62,4 +62,16 @@ public static class PersistenceServiceCollectionExtensions
 
         return services;
     }
+
+    /// <summary>
+    /// The router's group commit of new events' routings on PostgreSQL (<see cref="RoutingGroupCommit"/>): the events
+    /// it routes at once are written in one statement. A hosted service; register it ahead of the bus, so that it stops
+    /// after it and consumers still finishing can wait on it. Other providers never use it.
+    /// </summary>
+    public static IServiceCollection AddRoutingGroupCommit(this IServiceCollection services)
+    {
+        services.AddSingleton<RoutingGroupCommit>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoutingGroupCommit>());
+        return services;
+    }
 }

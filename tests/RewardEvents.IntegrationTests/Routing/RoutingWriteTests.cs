@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RewardEvents.IntegrationTests.Support;
@@ -11,11 +12,12 @@ namespace RewardEvents.IntegrationTests.Routing;
 /// <summary>
 /// On PostgreSQL a new event's routing (its saga, the user's counter, its deliveries) is saved as one statement
 /// that checks the counter's version itself: what it writes, that a conflict or a refused row writes nothing,
-/// and that any other set of changes is saved by EF Core as before.
+/// and that any other set of changes is saved by EF Core as before. In the router the events routed at once are
+/// saved together by one such statement (<see cref="RoutingGroupCommit"/>), each with its own outcome.
 /// </summary>
 public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
 {
-    private const string OneStatement = "WITH counter AS";
+    private const string OneStatement = "WITH input AS";
     private static readonly DateTime At = new(2026, 11, 23, 10, 0, 0, DateTimeKind.Utc);
     private string _connectionString = "";
 
@@ -190,6 +192,173 @@ public sealed class RoutingWriteTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Equal("Completed", await read.Routings.Where(r => r.CorrelationId == alone.CorrelationId).Select(r => r.CurrentState).SingleAsync(ct));
         Assert.Equal(2, await read.Routings.CountAsync(r => r.UserId == "u_other", ct));
     }
+
+    /// <summary>
+    /// Events saved while the router's group commit is busy go in one statement, one commit: each still gets its own
+    /// outcome, and a user's events go in statements of their own, in the order they came. Here the group commit is
+    /// started only once every save has queued, so they all make one batch; rows inserted by one statement share their
+    /// transaction id (<c>xmin</c>).
+    /// </summary>
+    [Fact]
+    public async Task Events_saved_at_once_are_written_in_one_statement_each_with_its_own_outcome()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var services = await GroupCommitServicesAsync("routinggroup");
+        await SeedCounterAsync(services, "g_a", lastSequence: 3, version: 3);
+        await SeedCounterAsync(services, "g_stale", lastSequence: 2, version: 2);
+        var groupCommit = services.GetRequiredService<RoutingGroupCommit>();
+
+        var first = Routing("g_a", 4);
+        var newUser = Routing("g_new", 1);
+        var raced = Routing("g_a", 4); // read the counter as `first` did: it conflicts once `first` has taken it
+        var stale = Routing("g_stale", 2); // read version 1; the row is at 2
+        var second = Routing("g_a", 5); // read the counter after `first` took it
+        var saves = new List<Task<int>>
+        {
+            SaveAsync(services, first, 3, 3),
+            SaveAsync(services, newUser, null, null),
+            SaveAsync(services, raced, 3, 3),
+            SaveAsync(services, stale, 1, 1),
+            SaveAsync(services, second, 4, 4),
+        };
+        Assert.All(saves, s => Assert.False(s.IsCompleted)); // queued, waiting for the group commit
+
+        await groupCommit.StartAsync(ct);
+        try
+        {
+            Assert.Equal(3, await saves[0]);
+            Assert.Equal(3, await saves[1]);
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => saves[2]);
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => saves[3]);
+            Assert.Equal(3, await saves[4]);
+        }
+        finally
+        {
+            await groupCommit.StopAsync(ct);
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var read = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        Assert.Equal((5L, 5), await CounterAsync(read, "g_a"));
+        Assert.Equal((1L, 1), await CounterAsync(read, "g_new"));
+        Assert.Equal((2L, 2), await CounterAsync(read, "g_stale"));
+        foreach (var (routing, written) in new[] { (first, true), (newUser, true), (raced, false), (stale, false), (second, true) })
+        {
+            Assert.Equal(written, await read.Routings.AnyAsync(r => r.CorrelationId == routing.CorrelationId, ct));
+            Assert.Equal(written ? 1 : 0, await read.Deliveries.CountAsync(d => d.RoutingId == routing.CorrelationId, ct));
+        }
+
+        var firstStatement = await TransactionOfAsync(read, first);
+        Assert.Equal(firstStatement, await TransactionOfAsync(read, newUser));
+        Assert.NotEqual(firstStatement, await TransactionOfAsync(read, second)); // g_a's second event: the next statement
+    }
+
+    /// <summary>A row the database refuses fails the statement; the batch's events are then written one by one, so only its own event fails.</summary>
+    [Fact]
+    public async Task A_refused_row_in_a_group_fails_only_its_own_event()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var services = await GroupCommitServicesAsync("routinggrouprefused");
+        var groupCommit = services.GetRequiredService<RoutingGroupCommit>();
+        var before = Routing("g_before", 1);
+        var refused = Routing("g_refused", 1, r => r.EventId = new string('e', 300));
+        var after = Routing("g_after", 1);
+        var saves = new[] { SaveAsync(services, before, null, null), SaveAsync(services, refused, null, null), SaveAsync(services, after, null, null) };
+
+        await groupCommit.StartAsync(ct);
+        try
+        {
+            Assert.Equal(3, await saves[0]);
+            var error = await Assert.ThrowsAsync<DbUpdateException>(() => saves[1]);
+            Assert.Equal(PostgresErrorCodes.StringDataRightTruncation, Assert.IsType<PostgresException>(error.InnerException).SqlState);
+            Assert.Equal(3, await saves[2]);
+        }
+        finally
+        {
+            await groupCommit.StopAsync(ct);
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var read = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        Assert.True(await read.Routings.AnyAsync(r => r.CorrelationId == before.CorrelationId, ct));
+        Assert.True(await read.Routings.AnyAsync(r => r.CorrelationId == after.CorrelationId, ct));
+        Assert.False(await read.Routings.AnyAsync(r => r.CorrelationId == refused.CorrelationId, ct));
+        Assert.False(await read.Deliveries.AnyAsync(d => d.RoutingId == refused.CorrelationId, ct));
+        Assert.False(await read.UserSequences.AnyAsync(u => u.UserId == "g_refused", ct));
+    }
+
+    /// <summary>A context with a transaction of its own writes on its own connection, in that transaction, not through the group commit (not started here).</summary>
+    [Fact]
+    public async Task A_context_in_a_transaction_of_its_own_writes_without_the_group_commit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var services = await GroupCommitServicesAsync("routinggrouptransaction");
+        var routing = Routing("g_transaction", 1);
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            db.UserSequences.Add(new UserSequence { UserId = routing.UserId, LastSequence = 1, Version = 1 });
+            db.Add(routing);
+            Assert.Equal(2, await db.SaveChangesAsync(ct));
+            await transaction.RollbackAsync(ct);
+        }
+
+        await using var read = services.CreateAsyncScope();
+        Assert.False(await read.ServiceProvider.GetRequiredService<RewardEventsDbContext>().Routings.AnyAsync(r => r.CorrelationId == routing.CorrelationId, ct));
+    }
+
+    /// <summary>A migrated database registered as the router registers it: pooled contexts and the group commit (not started).</summary>
+    private async Task<ServiceProvider> GroupCommitServicesAsync(string name)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = await FleetDatabase.CreateMigratedPostgresDatabaseAsync(postgres, name),
+        }).Build();
+        return new ServiceCollection().AddLogging().AddRewardEventsDatabase(configuration).AddRoutingGroupCommit().BuildServiceProvider();
+    }
+
+    /// <summary>Starts a router's save of a new event's routing with one delivery, on a context of its own; it returns once the save is queued.</summary>
+    private static Task<int> SaveAsync(ServiceProvider services, RoutingState routing, long? lastSequence, int? version)
+    {
+        var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        if (lastSequence is { } last && version is { } v)
+        {
+            TakeNextSequence(db, routing.UserId, last, v);
+        }
+        else
+        {
+            db.UserSequences.Add(new UserSequence { UserId = routing.UserId, LastSequence = 1, Version = 1 });
+        }
+
+        db.Add(routing);
+        db.Add(DeliveryOf(routing, "ep_a"));
+        var save = db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return DisposeAfterAsync(save, scope);
+
+        static async Task<int> DisposeAfterAsync(Task<int> save, AsyncServiceScope scope)
+        {
+            await using (scope)
+            {
+                return await save;
+            }
+        }
+    }
+
+    private static async Task SeedCounterAsync(ServiceProvider services, string user, long lastSequence, int version)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+        db.UserSequences.Add(new UserSequence { UserId = user, LastSequence = lastSequence, Version = version });
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The transaction that inserted a routing's row.</summary>
+    private static Task<string> TransactionOfAsync(RewardEventsDbContext db, RoutingState routing) =>
+        db.Database.SqlQuery<string>($"SELECT xmin::text AS \"Value\" FROM routings WHERE \"CorrelationId\" = {routing.CorrelationId}")
+            .SingleAsync(TestContext.Current.CancellationToken);
 
     private async Task AssertNothingWrittenAsync(RoutingState routing, string user, (long LastSequence, int Version) counter)
     {

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace RewardEvents.Fleet.Workers;
+namespace RewardEvents.Persistence;
 
 /// <summary>
 /// Runs the same database work for many concurrent deliveries as one batch: callers queue their item
@@ -11,11 +11,12 @@ namespace RewardEvents.Fleet.Workers;
 /// item waits for nobody. A caller's task completes only when its batch has, so a message is
 /// acknowledged only after its writes are durable. A batch that fails is run again item by item, so
 /// one bad item fails only its own caller (whose message retry takes over, as for a write of its own).
-/// Registered ahead of the bus so it stops after it: consumers still finishing can wait on it.
+/// Registered ahead of the bus so it stops after it: consumers still finishing can wait on it. Used by the
+/// worker (its claims and its "delivered" writes) and by the router (a new event's routing, on PostgreSQL).
 /// </summary>
-internal abstract partial class GroupCommit<TItem, TResult>(ILogger logger) : BackgroundService
+public abstract partial class GroupCommit<TItem, TResult>(ILogger logger) : BackgroundService
 {
-    internal const int MaxBatch = 256;
+    public const int MaxBatch = 256;
 
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -24,7 +25,7 @@ internal abstract partial class GroupCommit<TItem, TResult>(ILogger logger) : Ba
         var entry = new Entry(item);
         if (!_queue.Writer.TryWrite(entry))
         {
-            throw new InvalidOperationException($"{GetType().Name} has stopped (the worker is shutting down).");
+            throw new InvalidOperationException($"{GetType().Name} has stopped (the host is shutting down).");
         }
 
         return await entry.Done.Task.WaitAsync(cancellationToken);
