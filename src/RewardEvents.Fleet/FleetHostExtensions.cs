@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RewardEvents.Fleet.Api;
 using RewardEvents.Fleet.Messaging;
+using RewardEvents.Fleet.Routing;
 using RewardEvents.Fleet.Workers;
 using RewardEvents.Persistence;
 using RewardEvents.ServiceDefaults;
@@ -71,8 +72,10 @@ public static class FleetHostExtensions
 
         if (roles.HasFlag(FleetRoles.Router))
         {
-            // Ahead of the bus, as the worker's: routings still being saved when it stops wait on it.
+            // Ahead of the bus, as the worker's: events still being routed when it stops wait on them.
             services.AddRoutingGroupCommit();
+            services.AddSingleton<RoutingProbeReads>();
+            services.AddHostedService(sp => sp.GetRequiredService<RoutingProbeReads>());
         }
 
         services.AddFleetMessaging(configuration, roles);

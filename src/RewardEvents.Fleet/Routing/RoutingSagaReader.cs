@@ -12,18 +12,11 @@ namespace RewardEvents.Fleet.Routing;
 /// its database context; <see cref="RouteEventActivity{TMessage}"/> takes the probe from here.
 /// On PostgreSQL the query is a <see cref="PostgresStatement"/> (built once, not a LINQ query compiled and looked up
 /// per event) that reads whether the saga exists rather than its row: a new event, the common case, has none, and the
-/// row of a routed one (a duplicate) is then read by id, tracked, in a second query.
+/// row of a routed one (a duplicate) is then read by id, tracked, in a second query. In the router that statement reads
+/// for all the events it routes at once (<see cref="RoutingProbeReads"/>).
 /// </summary>
-internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, RewardEventsDbContext>
+internal sealed class RoutingSagaReader(RoutingProbeReads? groupReads = null) : ISagaInstanceReader<RoutingState, RewardEventsDbContext>
 {
-    private static readonly PostgresStatement PostgresRead = new("""
-        SELECT s."Stamp", u."LastSequence", u."Version",
-               EXISTS (SELECT 1 FROM routings AS r WHERE r."CorrelationId" = @correlation_id) AS "Routed"
-        FROM endpoints_stamp AS s
-        LEFT JOIN user_sequences AS u ON u."UserId" = @user_id
-        WHERE s."Id" = @stamp_row
-        """);
-
     private (string UserId, RoutingProbe Probe)? _probe;
 
     public async Task<RoutingState?> ReadAsync<TMessage>(
@@ -52,16 +45,11 @@ internal sealed class RoutingSagaReader : ISagaInstanceReader<RoutingState, Rewa
 
     private async Task<RoutingState?> ReadPostgresAsync(RewardEventsDbContext db, string userId, Guid correlationId, CancellationToken cancellationToken)
     {
-        NpgsqlParameter[] parameters =
-        [
-            new("correlation_id", NpgsqlDbType.Uuid) { Value = correlationId },
-            new("user_id", NpgsqlDbType.Text) { Value = userId },
-            new("stamp_row", NpgsqlDbType.Integer) { Value = EndpointsStamp.RowId },
-        ];
-        var rows = await PostgresRead.QueryAsync(
-            db, parameters, r => (Probe: new RoutingProbe(r.GetGuid(0), r.Nullable<long>(1), r.Nullable<int>(2)), Routed: r.GetBoolean(3)),
-            cancellationToken);
-        if (rows is [var row])
+        // In the router, read with the other events it routes at once, unless this context has a transaction open.
+        var read = groupReads is not null && db.Database.CurrentTransaction is null
+            ? await groupReads.ReadAsync(correlationId, userId, cancellationToken)
+            : (await RoutingProbeReads.ReadAsync(db, [(correlationId, userId)], cancellationToken))[0];
+        if (read is { } row)
         {
             _probe = (userId, row.Probe);
             if (!row.Routed)

@@ -1,6 +1,10 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using RewardEvents.Contracts;
 using RewardEvents.Fleet;
 using RewardEvents.Fleet.Routing;
@@ -129,6 +133,116 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
             && !t.Contains("INSERT", StringComparison.Ordinal)).ToList();
         Assert.True(counterReads.Count >= 2, $"{counterReads.Count} reads of the counter");
         Assert.All(counterReads, text => Assert.Contains("routings", text, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// In the router the first reads of the events it routes at once are one statement (<see cref="RoutingProbeReads"/>):
+    /// one row per event, in order, each with its own user's counter and whether its own saga exists. Through the group
+    /// read, reads queued before it starts make one batch, and the saga reader hands out each event's own probe.
+    /// </summary>
+    [Fact]
+    public async Task Reads_of_events_routed_at_once_are_one_statement_each_with_its_own_answer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var existing = TestRows.Routing("u_group_known", 4, At);
+        Guid stamp;
+        await using (var seed = FleetDatabase.OpenPostgres(_connectionString))
+        {
+            seed.UserSequences.Add(new UserSequence { UserId = "u_group_known", LastSequence = 4, Version = 2 });
+            seed.Routings.Add(existing);
+            await seed.SaveChangesAsync(ct);
+            stamp = (await seed.EndpointsStamps.AsNoTracking().SingleAsync(ct)).Stamp;
+        }
+
+        (Guid, string)[] items = [(Guid.NewGuid(), "u_group_known"), (Guid.NewGuid(), "u_group_unseen"), (existing.CorrelationId, "u_group_known")];
+        ProbeRead?[] expected =
+        [
+            new ProbeRead(new RoutingProbe(stamp, 4, 2), Routed: false),
+            new ProbeRead(new RoutingProbe(stamp, null, null), Routed: false),
+            new ProbeRead(new RoutingProbe(stamp, 4, 2), Routed: true),
+        ];
+
+        var commands = new CommandRecorder();
+        await using (var db = FleetDatabase.OpenPostgres(_connectionString, commands))
+        {
+            Assert.Equal(expected, await RoutingProbeReads.ReadAsync(db, items, ct));
+        }
+
+        Assert.Single(commands.Texts);
+
+        await using var services = await FleetDatabase.CreateMigratedAsync("Postgres", _connectionString);
+        var groupReads = new RoutingProbeReads(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<RoutingProbeReads>.Instance);
+        var readers = items.Select(_ => new RoutingSagaReader(groupReads)).ToArray();
+        var contexts = items.Select(_ => FleetDatabase.OpenPostgres(_connectionString)).ToArray();
+        try
+        {
+            var reads = items.Select((item, i) => readers[i].ReadAsync(contexts[i], Redeemed($"evt_group_{i}", item.Item2), item.Item1, ct)).ToArray();
+            Assert.All(reads, r => Assert.False(r.IsCompleted)); // queued, waiting for the group read
+            await groupReads.StartAsync(ct);
+            var sagas = await Task.WhenAll(reads);
+
+            Assert.Null(sagas[0]);
+            Assert.Null(sagas[1]);
+            Assert.Equal(existing.CorrelationId, sagas[2]?.CorrelationId); // the routed event's row, read by id on its own context
+            Assert.Equal(EntityState.Unchanged, contexts[2].Entry(sagas[2]!).State);
+            for (var i = 0; i < items.Length; i++)
+            {
+                Assert.Equal(expected[i]!.Value.Probe, readers[i].TakeProbe(items[i].Item2));
+            }
+        }
+        finally
+        {
+            await groupReads.StopAsync(ct);
+            foreach (var context in contexts)
+            {
+                await context.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The group read looks up each event's counter and saga by key, under the plan PostgreSQL may keep for the prepared
+    /// statement (generic, made without the batch's values) with thousands of counters and sagas behind statistics taken
+    /// when the tables were empty: at most one row of each per event.
+    /// </summary>
+    [Fact]
+    public async Task The_group_read_looks_up_only_its_own_events_under_a_generic_plan()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var db = FleetDatabase.OpenPostgres(await FleetDatabase.CreateMigratedPostgresDatabaseAsync(postgres, "sagareaderplan"));
+        await db.Database.ExecuteSqlRawAsync("ANALYZE user_sequences; ANALYZE routings", ct);
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO user_sequences ("UserId", "LastSequence", "Version") SELECT 'u_' || g, g, 1 FROM generate_series(1, 5000) AS g;
+            INSERT INTO routings ("CorrelationId", "CurrentState", "EventId", "EventType", "UserId", "Sequence", "Payload",
+                                  "DeliveryCount", "FinalCount", "ReceivedAt", "Version")
+            SELECT gen_random_uuid(), 'Delivering', 'evt_' || g, 'reward.redeemed', 'u_' || g, 1, '{{}}', 1, 0, now(), 1
+            FROM generate_series(1, 5000) AS g
+            """, ct);
+        var routed = await db.Routings.AsNoTracking().Where(r => r.UserId == "u_7").Select(r => r.CorrelationId).SingleAsync(ct);
+        (Guid, string)[] items = [(routed, "u_7"), (Guid.NewGuid(), "u_8"), (Guid.NewGuid(), "u_unseen"), (Guid.NewGuid(), "u_9")];
+
+        await db.Database.OpenConnectionAsync(ct);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using (var prepare = connection.CreateCommand())
+        {
+            prepare.CommandText = $"SET plan_cache_mode = force_generic_plan; PREPARE group_read(uuid[], text[], integer) AS {RoutingProbeReads.CommandText}";
+            await prepare.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var explain = connection.CreateCommand();
+        // EXPLAIN EXECUTE takes no bind parameters: the batch's values as literals (test ids, nothing to escape).
+        explain.CommandText = "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE group_read(" +
+            $"'{{{string.Join(",", items.Select(i => i.Item1))}}}'::uuid[], '{{{string.Join(",", items.Select(i => i.Item2))}}}'::text[], {EndpointsStamp.RowId})";
+        using var json = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync(ct))!);
+        var plan = json.RootElement[0].GetProperty("Plan");
+
+        // A generic plan keeps the parameters in its conditions (the stamp row's id, $3); a custom one would show the values.
+        Assert.True(plan.GetRawText().Contains("$3", StringComparison.Ordinal), $"PostgreSQL did not use a generic plan: {plan}");
+        Assert.Equal(items.Length, plan.GetProperty("Actual Rows").GetDouble());
+        var counters = QueryPlans.RowsRead(plan, "user_sequences", _ => true);
+        Assert.True(counters <= items.Length, $"the group read of {items.Length} events read {counters} counter rows of 5,000; plan: {plan}");
+        var sagas = QueryPlans.RowsRead(plan, "routings", _ => true);
+        Assert.True(sagas <= items.Length, $"the group read of {items.Length} events read {sagas} routing rows of 5,000; plan: {plan}");
     }
 
     private static RewardRedeemed Redeemed(string eventId, string userId) => new()
