@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.ExceptionServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,8 +18,8 @@ namespace RewardEvents.Persistence;
 internal sealed class RoutingGroupCommit(IServiceScopeFactory scopes, ILogger<RoutingGroupCommit> logger)
     : GroupCommit<PostgresRoutingWrite.Changes, RoutingGroupCommit.Outcome>(logger)
 {
-    /// <summary>One event's outcome: <see cref="Refusal"/> is set when the database refused a row of it.</summary>
-    internal readonly record struct Outcome(bool Written, DbException? Refusal);
+    /// <summary>One event's outcome: <see cref="Failure"/> is set when its statement failed (a row refused, the database away).</summary>
+    internal readonly record struct Outcome(bool Written, Exception? Failure);
 
     /// <returns>The number of rows written, as <c>SaveChanges</c> counts them.</returns>
     /// <exception cref="DbUpdateConcurrencyException">The counter moved since the router read it: nothing was written.</exception>
@@ -26,12 +27,18 @@ internal sealed class RoutingGroupCommit(IServiceScopeFactory scopes, ILogger<Ro
     public async Task<int> WriteAsync(PostgresRoutingWrite.Changes changes, CancellationToken cancellationToken)
     {
         var outcome = await EnqueueAsync(changes, cancellationToken);
-        return outcome switch
+        switch (outcome)
         {
-            { Refusal: { } refusal } => throw PostgresRoutingWrite.Refused(changes, refusal),
-            { Written: true } => PostgresRoutingWrite.RowsWritten(changes),
-            _ => throw PostgresRoutingWrite.Conflict(changes),
-        };
+            case { Failure: DbException refusal }:
+                throw PostgresRoutingWrite.Refused(changes, refusal);
+            case { Failure: { } failure }:
+                ExceptionDispatchInfo.Throw(failure); // as it would have reached a write of its own
+                throw failure;
+            case { Written: true }:
+                return PostgresRoutingWrite.RowsWritten(changes);
+            default:
+                throw PostgresRoutingWrite.Conflict(changes);
+        }
     }
 
     protected override async Task<IReadOnlyList<Outcome>> RunAsync(IReadOnlyList<PostgresRoutingWrite.Changes> items)
@@ -79,15 +86,17 @@ internal sealed class RoutingGroupCommit(IServiceScopeFactory scopes, ILogger<Ro
                 outcomes[round[j]] = new Outcome(written[j], null);
             }
         }
-        catch (DbException) when (round.Count > 1)
+        catch (Exception) when (round.Count > 1)
         {
             // One refused row fails the whole statement: each event again on its own, so it fails only its own.
+            // (Every failure is kept here, per event, rather than left to the base class to run the batch again
+            // item by item: an earlier round of this batch may have committed already.)
             foreach (var i in round)
             {
                 await WriteRoundAsync(db, items, [i], outcomes);
             }
         }
-        catch (DbException e)
+        catch (Exception e)
         {
             outcomes[round[0]] = new Outcome(false, e);
         }
