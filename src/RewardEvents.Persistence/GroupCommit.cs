@@ -5,14 +5,14 @@ using Microsoft.Extensions.Logging;
 namespace RewardEvents.Persistence;
 
 /// <summary>
-/// Runs the same database work for many concurrent deliveries as one batch: callers queue their item
-/// and wait; one loop takes whatever has gathered (up to <see cref="MaxBatch"/>) and runs it with a
-/// few round trips in all instead of a few per item. Under load batches grow by themselves; alone, an
-/// item waits for nobody. A caller's task completes only when its batch has, so a message is
-/// acknowledged only after its writes are durable. A batch that fails is run again item by item, so
-/// one bad item fails only its own caller (whose message retry takes over, as for a write of its own).
-/// Registered ahead of the bus so it stops after it: consumers still finishing can wait on it. Used by the
-/// worker (its claims and its "delivered" writes) and by the router (a new event's routing, on PostgreSQL).
+/// Runs the same database work for many concurrent callers (deliveries in the worker, events in the router) as one
+/// batch: callers queue their item and wait; one loop takes whatever has gathered (up to <see cref="MaxBatch"/>) and
+/// runs it with a few round trips in all instead of a few per item. Under load batches grow by themselves; alone, an
+/// item waits for nobody. A caller's task completes only when its batch has, so a message is acknowledged only after
+/// its writes are durable. A batch that fails is run again item by item, so one bad item fails only its own caller
+/// (whose message retry takes over, as for a write of its own). Registered ahead of the bus so it stops after it:
+/// consumers still finishing can wait on it. Used by the worker (its claims and its "delivered" writes) and by the
+/// router (each new event's first read and its routing's write, on PostgreSQL).
 /// </summary>
 public abstract partial class GroupCommit<TItem, TResult>(ILogger logger) : BackgroundService
 {
