@@ -55,7 +55,7 @@ internal sealed class RoutingGroupCommit(IServiceScopeFactory scopes, ILogger<Ro
     }
 
     /// <summary>The items' indexes in rounds of different users, each user's items in arrival order across the rounds.</summary>
-    internal static List<List<int>> Rounds(IReadOnlyList<PostgresRoutingWrite.Changes> items)
+    private static List<List<int>> Rounds(IReadOnlyList<PostgresRoutingWrite.Changes> items)
     {
         var rounds = new List<List<int>>();
         var roundOfUser = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -1,6 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
-using NpgsqlTypes;
 using RewardEvents.Persistence;
 using RewardEvents.Persistence.Sagas;
 

@@ -37,14 +37,7 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
         existing.FinalCount = 1;
         existing.CompletedAt = At.AddSeconds(1);
         existing.Version = 2;
-        Guid stamp;
-        await using (var seed = FleetDatabase.OpenPostgres(_connectionString))
-        {
-            seed.UserSequences.Add(new UserSequence { UserId = "u_known", LastSequence = 4, Version = 2 });
-            seed.Routings.Add(existing);
-            await seed.SaveChangesAsync(ct);
-            stamp = (await seed.EndpointsStamps.AsNoTracking().SingleAsync(ct)).Stamp;
-        }
+        var stamp = await SeedAsync(new UserSequence { UserId = "u_known", LastSequence = 4, Version = 2 }, existing);
 
         var commands = new CommandRecorder();
         await using var db = FleetDatabase.OpenPostgres(_connectionString, commands);
@@ -145,14 +138,7 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
     {
         var ct = TestContext.Current.CancellationToken;
         var existing = TestRows.Routing("u_group_known", 4, At);
-        Guid stamp;
-        await using (var seed = FleetDatabase.OpenPostgres(_connectionString))
-        {
-            seed.UserSequences.Add(new UserSequence { UserId = "u_group_known", LastSequence = 4, Version = 2 });
-            seed.Routings.Add(existing);
-            await seed.SaveChangesAsync(ct);
-            stamp = (await seed.EndpointsStamps.AsNoTracking().SingleAsync(ct)).Stamp;
-        }
+        var stamp = await SeedAsync(new UserSequence { UserId = "u_group_known", LastSequence = 4, Version = 2 }, existing);
 
         (Guid, string)[] items = [(Guid.NewGuid(), "u_group_known"), (Guid.NewGuid(), "u_group_unseen"), (existing.CorrelationId, "u_group_known")];
         ProbeRead?[] expected =
@@ -243,6 +229,17 @@ public sealed class RoutingSagaReaderTests(PostgresServer postgres) : IAsyncLife
         Assert.True(counters <= items.Length, $"the group read of {items.Length} events read {counters} counter rows of 5,000; plan: {plan}");
         var sagas = QueryPlans.RowsRead(plan, "routings", _ => true);
         Assert.True(sagas <= items.Length, $"the group read of {items.Length} events read {sagas} routing rows of 5,000; plan: {plan}");
+    }
+
+    /// <summary>Stores a user's counter and a routed event's saga; the endpoints' stamp as it stands.</summary>
+    private async Task<Guid> SeedAsync(UserSequence counter, RoutingState routing)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var seed = FleetDatabase.OpenPostgres(_connectionString);
+        seed.UserSequences.Add(counter);
+        seed.Routings.Add(routing);
+        await seed.SaveChangesAsync(ct);
+        return (await seed.EndpointsStamps.AsNoTracking().SingleAsync(ct)).Stamp;
     }
 
     private static RewardRedeemed Redeemed(string eventId, string userId) => new()
