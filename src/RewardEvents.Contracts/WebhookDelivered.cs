@@ -1,6 +1,9 @@
 namespace RewardEvents.Contracts;
 
-/// <summary>A delivery reached its endpoint: the endpoint answered 2xx.</summary>
+/// <summary>
+/// A delivery reached its endpoint: the endpoint answered 2xx. The workers publish one per successful delivery when
+/// they run with <c>Delivery:PublishDeliveredEvents=true</c> (off by default).
+/// </summary>
 public sealed record WebhookDelivered
 {
     /// <summary>The delivery.</summary>

@@ -47,6 +47,12 @@ public sealed record BenchOptions
     /// <summary>Appended to the fleet hosts' PostgreSQL connection string, to compare settings (e.g. <c>Max Auto Prepare=0</c>).</summary>
     public string DatabaseOptions { get; init; } = "";
 
+    /// <summary>
+    /// Run the workers with <c>Delivery:PublishDeliveredEvents=true</c>: a <c>WebhookDelivered</c> per delivery, which no
+    /// queue takes here (off by default, as in the product).
+    /// </summary>
+    public bool DeliveredEvents { get; init; }
+
     public bool Smoke { get; init; }
 
     public bool Micro { get; init; }
@@ -55,8 +61,9 @@ public sealed record BenchOptions
 
     public const string Usage =
         "usage: bench [--events N] [--users U] [--warmup N] [--warmup-rounds R] [--endpoints E] [--workers W] [--ordering per-user|none]\n"
-        + "             [--rate R] [--duration S] [--ceiling-messages N] [--concurrency C] [--database-options \"K=V;...\"] [--smoke] [--micro] [--out file.json]\n"
+        + "             [--rate R] [--duration S] [--ceiling-messages N] [--concurrency C] [--database-options \"K=V;...\"] [--delivered-events] [--smoke] [--micro] [--out file.json]\n"
         + "  default: broker and HTTP ceilings, fleet matrix (per-user, none) x (1, 2 workers), then R events/s for S seconds.\n"
+        + "  --delivered-events: the workers publish a WebhookDelivered per delivery (off by default, as in the product).\n"
         + "  --smoke: a tiny run for CI. --micro: only the BenchmarkDotNet micro-benchmarks.";
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -87,6 +94,7 @@ public sealed record BenchOptions
             {
                 "--smoke" => options,
                 "--micro" => options with { Micro = true },
+                "--delivered-events" => options with { DeliveredEvents = true },
                 "--events" => options with { Events = Number() },
                 "--users" => options with { Users = Number() },
                 "--warmup" => options with { Warmup = WholeNumber() },

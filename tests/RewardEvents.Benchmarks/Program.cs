@@ -55,7 +55,7 @@ var (hop, unrouted) = await MassTransitCeiling.MeasureAsync(
 summary = summary with { MassTransit = hop, MassTransitUnrouted = unrouted };
 Step($"HTTP ceiling: {options.CeilingMessages} signed POSTs, concurrency {options.Concurrency}");
 summary = summary with { Http = await HttpCeiling.MeasureAsync(receiver, body, options.CeilingMessages, options.Concurrency, options.WarmupRounds, options.WarmupJitShare, ceilingTimeout) };
-summary = summary with { MessagingFloor = MessagingFloor.From(hop, unrouted, summary.Http, options.Endpoints) };
+summary = summary with { MessagingFloor = MessagingFloor.From(hop, unrouted, summary.Http, options.Endpoints, options.DeliveredEvents) };
 
 var fleet = new List<FleetResult>();
 foreach (var ordering in options.Orderings)

@@ -58,7 +58,7 @@ internal sealed partial class DeliveryProcessor(
         if (delivery.IsFinal)
         {
             // A redelivery after the outcome was committed but perhaps never announced (the broker or
-            // this process went away in between): announce it again; the router counts idempotently.
+            // this process went away in between): announce it again; subscribers may see it twice.
             await PublishOutcomeAsync(delivery, context);
             return;
         }
@@ -432,16 +432,18 @@ internal sealed partial class DeliveryProcessor(
         }
     }
 
-    private static Task PublishOutcomeAsync(Delivery delivery, ConsumeContext context) =>
+    private Task PublishOutcomeAsync(Delivery delivery, ConsumeContext context) =>
         delivery.Status == DeliveryStatus.Delivered
-            ? context.Publish(new WebhookDelivered
-            {
-                DeliveryId = delivery.Id,
-                EventId = delivery.EventId,
-                EndpointId = delivery.EndpointId,
-                Attempts = delivery.AttemptCount,
-                DeliveredAt = new DateTimeOffset(delivery.FinalAt ?? DateTime.UtcNow, TimeSpan.Zero),
-            }, context.CancellationToken)
+            ? _options.PublishDeliveredEvents
+                ? context.Publish(new WebhookDelivered
+                {
+                    DeliveryId = delivery.Id,
+                    EventId = delivery.EventId,
+                    EndpointId = delivery.EndpointId,
+                    Attempts = delivery.AttemptCount,
+                    DeliveredAt = new DateTimeOffset(delivery.FinalAt ?? DateTime.UtcNow, TimeSpan.Zero),
+                }, context.CancellationToken)
+                : Task.CompletedTask
             : context.Publish(new WebhookDeliveryDeadLettered
             {
                 DeliveryId = delivery.Id,

@@ -42,6 +42,7 @@ public static class FleetRun
             ["Delivery__AllowPrivateNetworks"] = "true",
             ["Delivery__RequireHttps"] = "false", // the local receiver speaks plain http; the hosts run with production settings
             ["Telemetry__Prometheus"] = "true", // the warm-up reads each host's JIT time from its scrape
+            ["Delivery__PublishDeliveredEvents"] = options.DeliveredEvents ? "true" : "false",
         };
         var logs = Path.Combine(RepoPaths.Root, "artifacts", "bench", "logs", scenario.Name);
         var hosts = new List<HostProcess>();

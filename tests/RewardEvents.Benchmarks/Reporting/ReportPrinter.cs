@@ -47,7 +47,7 @@ public static class ReportPrinter
         if (summary.MessagingFloor is { } floor)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"  messaging floor: {floor.MsPerDelivery:F3} ms of machine CPU per delivery for the fleet's messages and POSTs alone ({floor.HopsPerEvent} hops per event, an outcome event and a POST per delivery, {floor.Endpoints} endpoints),");
+                $"  messaging floor: {floor.MsPerDelivery:F3} ms of machine CPU per delivery for the fleet's messages and POSTs alone ({floor.HopsPerEvent} hops per event, {(floor.OutcomeEvents ? "an outcome event and a POST" : "a POST")} per delivery, {floor.Endpoints} endpoints),");
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"  so at most {floor.DeliveriesPerSecondBound:F0} deliveries/s on {floor.Cores} cores with no database and no work of the fleet's own");
         }
