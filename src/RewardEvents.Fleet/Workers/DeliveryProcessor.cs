@@ -432,28 +432,28 @@ internal sealed partial class DeliveryProcessor(
         }
     }
 
-    private Task PublishOutcomeAsync(Delivery delivery, ConsumeContext context) =>
-        delivery.Status == DeliveryStatus.Delivered
-            ? _options.PublishDeliveredEvents
-                ? context.Publish(new WebhookDelivered
-                {
-                    DeliveryId = delivery.Id,
-                    EventId = delivery.EventId,
-                    EndpointId = delivery.EndpointId,
-                    Attempts = delivery.AttemptCount,
-                    DeliveredAt = new DateTimeOffset(delivery.FinalAt ?? DateTime.UtcNow, TimeSpan.Zero),
-                }, context.CancellationToken)
-                : Task.CompletedTask
-            : context.Publish(new WebhookDeliveryDeadLettered
-            {
-                DeliveryId = delivery.Id,
-                EventId = delivery.EventId,
-                EndpointId = delivery.EndpointId,
-                UserId = delivery.UserId,
-                Attempts = delivery.AttemptCount,
-                LastError = delivery.LastError ?? "unknown",
-                DeadLetteredAt = new DateTimeOffset(delivery.FinalAt ?? DateTime.UtcNow, TimeSpan.Zero),
-            }, context.CancellationToken);
+    private Task PublishOutcomeAsync(Delivery delivery, ConsumeContext context) => delivery.Status switch
+    {
+        DeliveryStatus.Delivered when !_options.PublishDeliveredEvents => Task.CompletedTask,
+        DeliveryStatus.Delivered => context.Publish(new WebhookDelivered
+        {
+            DeliveryId = delivery.Id,
+            EventId = delivery.EventId,
+            EndpointId = delivery.EndpointId,
+            Attempts = delivery.AttemptCount,
+            DeliveredAt = new DateTimeOffset(delivery.FinalAt ?? DateTime.UtcNow, TimeSpan.Zero),
+        }, context.CancellationToken),
+        _ => context.Publish(new WebhookDeliveryDeadLettered
+        {
+            DeliveryId = delivery.Id,
+            EventId = delivery.EventId,
+            EndpointId = delivery.EndpointId,
+            UserId = delivery.UserId,
+            Attempts = delivery.AttemptCount,
+            LastError = delivery.LastError ?? "unknown",
+            DeadLetteredAt = new DateTimeOffset(delivery.FinalAt ?? DateTime.UtcNow, TimeSpan.Zero),
+        }, context.CancellationToken),
+    };
 
     private async Task ReleaseSuccessorAsync(Delivery delivery, ISendEndpointProvider sendEndpoints, CancellationToken cancellationToken)
     {

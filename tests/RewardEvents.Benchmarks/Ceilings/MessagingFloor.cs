@@ -6,8 +6,9 @@ namespace RewardEvents.Benchmarks.Ceilings;
 /// The machine CPU that the fleet's messages and requests alone cost per delivery, at the rates measured for
 /// reference: per event, one MassTransit hop to the router and one per batch of at most
 /// <see cref="DeliveryDispatcher.MaxBatch"/> deliveries to a worker, one signed POST per delivery, and, where the workers
-/// publish them (<c>--delivered-events</c>), one outcome event per delivery that no queue takes. Nothing else counts here (no database, no routing, no worker's own work),
-/// so <see cref="DeliveriesPerSecondBound"/> is more than the fleet can reach on this machine.
+/// publish them (<c>--delivered-events</c>), one outcome event per delivery that no queue takes. Nothing else counts
+/// here (no database, no routing, no worker's own work), so <see cref="DeliveriesPerSecondBound"/> is more than the
+/// fleet can reach on this machine.
 /// </summary>
 public sealed record MessagingFloor(
     int Endpoints, int HopsPerEvent, bool OutcomeEvents, double MsPerDelivery, int Cores, double DeliveriesPerSecondBound)
