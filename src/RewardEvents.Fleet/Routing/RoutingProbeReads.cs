@@ -58,6 +58,6 @@ internal sealed class RoutingProbeReads(IServiceScopeFactory scopes, ILogger<Rou
         new("stamp_row", NpgsqlDbType.Integer) { Value = EndpointsStamp.RowId },
     ];
 
-    /// <summary>The statement as sent, for tests that look at its plan.</summary>
-    internal static string CommandText => Statement.CommandText;
+    /// <summary>The statement with its <c>@name</c> placeholders, for tests that look at its plan.</summary>
+    internal static string Sql => Statement.Sql;
 }

@@ -15,34 +15,35 @@ public static class QueryPlans
     }
 
     /// <summary>
-    /// Prepares the command (an EF query whose parameters are Guid collections) on the server and runs it under
-    /// EXPLAIN ANALYZE with <c>plan_cache_mode = force_generic_plan</c>: the plan made without the parameters'
-    /// values, which PostgreSQL may choose for a prepared statement after its fifth run. The plan's root node.
+    /// Prepares the command (an EF query, or one of the fleet's statements with <c>@name</c> placeholders, whose
+    /// parameters are Guid or string collections or integers) on the server and runs it under EXPLAIN ANALYZE with
+    /// <c>plan_cache_mode = force_generic_plan</c>: the plan made without the parameters' values, which PostgreSQL may
+    /// choose for a prepared statement after its fifth run. The plan's root node.
     /// </summary>
     public static async Task<JsonElement> ExplainAnalyzeGenericAsync(DbCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         var sql = command.CommandText;
-        var values = new List<string>();
+        var values = new List<(string Literal, string Type)>();
         // Longest names first, so that @p1 does not replace the start of @p10.
         foreach (var parameter in command.Parameters.Cast<DbParameter>().OrderByDescending(p => p.ParameterName.Length))
         {
-            var guids = parameter.Value as IEnumerable<Guid> ?? throw new NotSupportedException($"parameter {parameter.ParameterName} is not a Guid collection");
             var name = parameter.ParameterName.StartsWith('@') ? parameter.ParameterName : "@" + parameter.ParameterName;
-            values.Add($"'{{{string.Join(",", guids)}}}'::uuid[]");
+            values.Add(Literal(parameter));
             sql = sql.Replace(name, $"${values.Count}", StringComparison.Ordinal);
         }
 
         await using var prepare = command.Connection!.CreateCommand();
-        prepare.CommandText = $"SET plan_cache_mode = force_generic_plan; PREPARE generic_plan_check AS {sql}";
+        prepare.CommandText =
+            $"SET plan_cache_mode = force_generic_plan; PREPARE generic_plan_check({string.Join(", ", values.Select(v => v.Type))}) AS {sql}";
         await prepare.ExecuteNonQueryAsync(cancellationToken);
         try
         {
             await using var explain = command.Connection.CreateCommand();
-            explain.CommandText = $"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE generic_plan_check({string.Join(", ", values)})";
+            explain.CommandText = $"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE generic_plan_check({string.Join(", ", values.Select(v => v.Literal))})";
             var plan = RootPlan(await explain.ExecuteScalarAsync(cancellationToken));
-            // A generic plan keeps the parameter in its conditions; a custom one would show the values.
-            return plan.GetRawText().Contains("$1", StringComparison.Ordinal)
+            // A generic plan keeps parameters in its conditions; a custom one would show the values.
+            return Enumerable.Range(1, values.Count).Any(i => plan.GetRawText().Contains($"${i}", StringComparison.Ordinal))
                 ? plan
                 : throw new InvalidOperationException($"PostgreSQL did not use a generic plan: {plan}");
         }
@@ -53,6 +54,19 @@ public static class QueryPlans
             await cleanup.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
+
+    /// <summary>A parameter's value as an SQL literal (EXPLAIN EXECUTE takes no bind parameters), and its type.</summary>
+    private static (string Literal, string Type) Literal(DbParameter parameter) => parameter.Value switch
+    {
+        IEnumerable<Guid> guids => ($"'{{{string.Join(",", guids)}}}'::uuid[]", "uuid[]"),
+        IEnumerable<string> texts => ($"'{{{string.Join(",", texts.Select(ArrayElement))}}}'::text[]", "text[]"),
+        int number => (number.ToString(System.Globalization.CultureInfo.InvariantCulture), "integer"),
+        _ => throw new NotSupportedException($"parameter {parameter.ParameterName} is neither a Guid nor a string collection nor an integer"),
+    };
+
+    /// <summary>A string as an element of an array literal inside an SQL string literal: double-quoted, escaped for both.</summary>
+    private static string ArrayElement(string text) =>
+        "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "\"";
 
     /// <summary>The root node of a plan <c>auto_explain</c> reported (with <c>log_format = json</c>) in a notice's text.</summary>
     public static JsonElement FromAutoExplain(string message)
