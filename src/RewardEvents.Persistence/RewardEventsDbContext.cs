@@ -29,6 +29,18 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     /// </summary>
     protected virtual string OpenDeliveriesFilter => "\"Status\" <> 'Delivered' AND \"Status\" <> 'DeadLettered'";
 
+    /// <summary>
+    /// The sweep index's filter, in the provider's SQL: the four open states by name, where the guard's filter says "not
+    /// final". The sweep's conditions imply it; the other queries of open deliveries (the ordering guard, the successor,
+    /// the completion) say "not final" and so cannot use it. With the guard's filter here, PostgreSQL did use it for
+    /// them, with statistics taken while the table held few open rows: a scan of every open delivery per claimed one,
+    /// the benchmark down from about 2,400 to 800 deliveries/s. Null where the index has no filter.
+    /// </summary>
+    protected virtual string? SweepIndexFilter => "\"Status\" IN ('Pending', 'InFlight', 'Retrying', 'Waiting')";
+
+    /// <summary>The partial index filter for routing sagas still delivering, in the provider's SQL.</summary>
+    protected virtual string DeliveringRoutingsFilter => $"\"CurrentState\" = '{RoutingState.Delivering}'";
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -77,7 +89,9 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             // Over every delivery the guard walked the user's whole history, row by row, on each claim
             // (about 200 rows per delivery in the benchmark, growing without end in production).
             e.HasIndex(x => new { x.EndpointId, x.UserId, x.Sequence }).HasFilter(OpenDeliveriesFilter);
-            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            // Open deliveries only: the sweep looks for nothing else, and a delivery's last update (to final) then adds no
+            // entry here, while the index stays the size of the work left, not of the history.
+            e.HasIndex(x => new { x.Status, x.NextAttemptAt }).HasFilter(SweepIndexFilter);
             e.HasIndex(x => new { x.EndpointId, x.Status, x.CreatedAt });
             // No index on EventId: an event's deliveries are found by its routing id (RoutingId, EndpointId), and
             // each index costs an entry on the insert and on each of a delivery's two updates.
@@ -114,7 +128,9 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
         {
             e.ToTable("routings");
             e.Property(x => x.CurrentState).HasMaxLength(40);
-            e.HasIndex(x => x.CurrentState); // the completion sweep looks for Delivering sagas
+            // The completion sweep looks for Delivering sagas, and only those are indexed: the update to Completed adds no
+            // entry, and the index holds the events in flight rather than every event ever routed.
+            e.HasIndex(x => x.CurrentState).HasFilter(DeliveringRoutingsFilter);
             e.Property(x => x.EventId).HasMaxLength(200);
             e.Property(x => x.EventType).HasMaxLength(100);
             e.Property(x => x.UserId).HasMaxLength(200);

@@ -8,4 +8,8 @@ public sealed class SqlServerRewardEventsDbContext(DbContextOptions<SqlServerRew
 {
     // The column is nvarchar, and the queries compare it with N'' literals.
     protected override string OpenDeliveriesFilter => "[Status] <> N'Delivered' AND [Status] <> N'DeadLettered'";
+
+    protected override string? SweepIndexFilter => "[Status] IN (N'Pending', N'InFlight', N'Retrying', N'Waiting')";
+
+    protected override string DeliveringRoutingsFilter => $"[CurrentState] = N'{RoutingState.Delivering}'";
 }

@@ -20,9 +20,6 @@ internal sealed partial class RoutingCompletion(
     TimeProvider time,
     ILogger<RoutingCompletion> logger) : BackgroundService
 {
-    private static readonly string Delivering = nameof(RoutingStateMachine.Delivering);
-    private static readonly string Completed = nameof(RoutingStateMachine.Completed);
-
     /// <summary>
     /// Sagas a sweep may examine per second on average. A sweep looks at every open saga, so with a
     /// long backlog (an endpoint down for hours, hundreds of thousands of events open) sweeping each
@@ -48,7 +45,7 @@ internal sealed partial class RoutingCompletion(
                     LogCompleted(completed);
                 }
 
-                wait = Pace(await db.Routings.LongCountAsync(r => r.CurrentState == Delivering, stoppingToken), options.Value.CompletionInterval);
+                wait = Pace(await Delivering(db).LongCountAsync(stoppingToken), options.Value.CompletionInterval);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -62,13 +59,21 @@ internal sealed partial class RoutingCompletion(
     internal static TimeSpan Pace(long open, TimeSpan interval) =>
         TimeSpan.FromSeconds(Math.Max(interval.TotalSeconds, (double)open / SagasPerSecond));
 
+    /// <summary>
+    /// The sagas still delivering. The state is a literal in the SQL, not a parameter: the index of delivering sagas is
+    /// partial, and a database uses it only for a condition it can see implies the index's own (a generic plan with a
+    /// parameter could not).
+    /// </summary>
+    internal static IQueryable<RoutingState> Delivering(RewardEventsDbContext db) =>
+        db.Routings.Where(r => r.CurrentState == EF.Constant(RoutingState.Delivering));
+
     /// <summary>Completes every delivering saga with no unfinished delivery; returns how many.</summary>
     internal static Task<int> CompleteAsync(RewardEventsDbContext db, CancellationToken cancellationToken) =>
-        db.Routings
-            .Where(r => r.CurrentState == Delivering && !db.Deliveries.Any(d => d.RoutingId == r.CorrelationId
+        Delivering(db)
+            .Where(r => !db.Deliveries.Any(d => d.RoutingId == r.CorrelationId
                 && d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered))
             .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.CurrentState, Completed)
+                .SetProperty(r => r.CurrentState, RoutingState.Completed)
                 .SetProperty(r => r.FinalCount, r => r.DeliveryCount)
                 .SetProperty(r => r.CompletedAt, r => db.Deliveries.Where(d => d.RoutingId == r.CorrelationId).Max(d => d.FinalAt))
                 .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);

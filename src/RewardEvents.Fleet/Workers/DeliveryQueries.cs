@@ -7,9 +7,13 @@ internal static class DeliveryQueries
 {
     /// <summary>The ordering guard: is an earlier delivery for the same endpoint and user not yet final?</summary>
     public static Task<bool> HasUnfinishedPredecessorAsync(this IQueryable<Delivery> deliveries, Delivery delivery, CancellationToken cancellationToken) =>
-        deliveries.AnyAsync(d => d.EndpointId == delivery.EndpointId && d.UserId == delivery.UserId
+        deliveries.UnfinishedPredecessors(delivery).AnyAsync(cancellationToken);
+
+    /// <summary>The earlier deliveries for the same endpoint and user not yet final (what the ordering guard asks about).</summary>
+    public static IQueryable<Delivery> UnfinishedPredecessors(this IQueryable<Delivery> deliveries, Delivery delivery) =>
+        deliveries.Where(d => d.EndpointId == delivery.EndpointId && d.UserId == delivery.UserId
             && d.Sequence < delivery.Sequence
-            && d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered, cancellationToken);
+            && d.Status != DeliveryStatus.Delivered && d.Status != DeliveryStatus.DeadLettered);
 
     /// <summary>
     /// The same guard inside a query (a claim's conditional update): those of <paramref name="source"/> whose

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace RewardEvents.IntegrationTests.Support;
 
-/// <summary>What PostgreSQL's plan for a query really read, from <c>EXPLAIN (ANALYZE, FORMAT JSON)</c>.</summary>
+/// <summary>What PostgreSQL's plan for a query really read, from <c>EXPLAIN (ANALYZE, FORMAT JSON)</c>; and SQLite's plan steps.</summary>
 public static class QueryPlans
 {
     /// <summary>Runs the command (an EF query's own SQL and parameters) under EXPLAIN ANALYZE; the plan's root node.</summary>
@@ -67,6 +67,21 @@ public static class QueryPlans
     /// <summary>A string as an element of an array literal inside an SQL string literal: double-quoted, escaped for both.</summary>
     private static string ArrayElement(string text) =>
         "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "\"";
+
+    /// <summary>Runs the command (an EF query's own SQL and parameters) under SQLite's EXPLAIN QUERY PLAN; its steps' text, in order.</summary>
+    public static async Task<List<string>> SqliteStepsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+        var steps = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            steps.Add(reader.GetString(3));
+        }
+
+        return steps;
+    }
 
     /// <summary>The root node of a plan <c>auto_explain</c> reported (with <c>log_format = json</c>) in a notice's text.</summary>
     public static JsonElement FromAutoExplain(string message)

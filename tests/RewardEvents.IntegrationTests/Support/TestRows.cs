@@ -21,11 +21,14 @@ public static class TestRows
         ReceivedAt = receivedAt, Version = 1,
     };
 
-    /// <summary>A delivery of its own event, not yet attempted if pending (due for redispatch 30 s on), attempted once otherwise.</summary>
-    public static Delivery Delivery(string endpointId, string userId, long sequence, DeliveryStatus status, DateTime createdAt) => new()
+    /// <summary>
+    /// A delivery of its own event (or of <paramref name="routingId"/>'s), not yet attempted if pending (due for redispatch
+    /// 30 s on), attempted once otherwise.
+    /// </summary>
+    public static Delivery Delivery(string endpointId, string userId, long sequence, DeliveryStatus status, DateTime createdAt, Guid? routingId = null) => new()
     {
         Id = Guid.NewGuid(),
-        RoutingId = Guid.NewGuid(),
+        RoutingId = routingId ?? Guid.NewGuid(),
         EventId = $"evt_{userId}_{sequence}",
         EventType = "reward.redeemed",
         EndpointId = endpointId,

@@ -18,6 +18,7 @@ public sealed class ScheduleSweepPlanTests(PostgresServer postgres)
     private const int Final = 2000;
     private const int Open = 18;
     private const string SweepIndex = "IX_deliveries_Status_NextAttemptAt";
+    private const string GuardIndex = "IX_deliveries_EndpointId_UserId_Sequence";
     private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);
 
     [Fact]
@@ -34,6 +35,12 @@ public sealed class ScheduleSweepPlanTests(PostgresServer postgres)
             "SELECT indexdef AS \"Value\" FROM pg_indexes WHERE tablename = 'deliveries'").ToListAsync(cancellationToken);
         Assert.Equal(5, indexes.Count); // the key, (RoutingId, EndpointId), the ordering guard's, the sweep's and (EndpointId, Status, CreatedAt)
         Assert.DoesNotContain(indexes, i => i.Contains("\"EventId\"", StringComparison.Ordinal));
+        // The sweep's index holds open deliveries only (a delivery's update to final adds no entry to it), named state by
+        // state: its filter lists every state but the two final ones.
+        var sweep = Assert.Single(indexes, i => i.Contains(SweepIndex, StringComparison.Ordinal));
+        Assert.Contains(" WHERE ", sweep, StringComparison.Ordinal);
+        Assert.All(Enum.GetValues<DeliveryStatus>(), status => Assert.Equal(
+            status is not (DeliveryStatus.Delivered or DeliveryStatus.DeadLettered), sweep.Contains($"'{status}'", StringComparison.Ordinal)));
 
         Assert.Equal(due.Order(), (await DeliveryScheduler.Due(db, Now).Select(d => d.Id).ToListAsync(cancellationToken)).Order());
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -58,19 +65,30 @@ public sealed class ScheduleSweepPlanTests(PostgresServer postgres)
             Assert.Equal(due.Order(), (await DeliveryScheduler.Due(db, Now).Select(d => d.Id).ToListAsync(cancellationToken)).Order());
             await db.Database.OpenConnectionAsync(cancellationToken);
             await using var command = DeliveryScheduler.Due(db, Now).CreateDbCommand();
-            command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
-            var steps = new List<string>();
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    steps.Add(reader.GetString(3));
-                }
-            }
-
+            var steps = await QueryPlans.SqliteStepsAsync(command, cancellationToken);
             var plan = string.Join(" | ", steps);
-            Assert.Contains(SweepIndex, plan, StringComparison.Ordinal);
+            Assert.True(plan.Contains(SweepIndex, StringComparison.Ordinal), $"plan: {plan}; query: {command.CommandText}");
             Assert.DoesNotContain(steps, s => s.StartsWith("SCAN", StringComparison.Ordinal) && !s.Contains("INDEX", StringComparison.Ordinal));
+        });
+
+    [Fact]
+    public Task On_SQLite_the_ordering_guard_searches_the_index_of_open_deliveries() =>
+        SqliteFileDatabase.UseServicesAsync("guardplan", async services =>
+        {
+            // SQLite uses a partial index only where it finds the filter's own terms in the query: the filter is the
+            // guard's condition as EF Core writes it here, two inequalities (written as a NOT IN, the table was scanned).
+            var cancellationToken = TestContext.Current.CancellationToken;
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+            await SeedAsync(db);
+            await db.Database.ExecuteSqlRawAsync("ANALYZE", cancellationToken);
+
+            var later = Delivery("u_pending0", DeliveryStatus.Waiting, Now, null);
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await using var command = db.Deliveries.UnfinishedPredecessors(later).CreateDbCommand();
+            var steps = await QueryPlans.SqliteStepsAsync(command, cancellationToken);
+            Assert.True(steps.Exists(s => s.StartsWith("SEARCH", StringComparison.Ordinal) && s.Contains(GuardIndex, StringComparison.Ordinal)),
+                $"plan: {string.Join(" | ", steps)}; query: {command.CommandText}");
         });
 
     /// <summary>Final deliveries by the thousand and a few open ones, some due; the ids of those due.</summary>

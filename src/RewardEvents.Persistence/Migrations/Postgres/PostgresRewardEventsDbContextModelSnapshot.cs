@@ -203,7 +203,8 @@ namespace RewardEvents.Persistence.Migrations.Postgres
                     b.HasIndex("RoutingId", "EndpointId")
                         .IsUnique();
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("Status", "NextAttemptAt")
+                        .HasFilter("\"Status\" IN ('Pending', 'InFlight', 'Retrying', 'Waiting')");
 
                     b.HasIndex("EndpointId", "Status", "CreatedAt");
 
@@ -283,7 +284,8 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
                     b.HasKey("CorrelationId");
 
-                    b.HasIndex("CurrentState");
+                    b.HasIndex("CurrentState")
+                        .HasFilter("\"CurrentState\" = 'Delivering'");
 
                     b.HasIndex("EventId")
                         .IsUnique();

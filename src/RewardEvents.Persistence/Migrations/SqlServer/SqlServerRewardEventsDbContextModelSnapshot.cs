@@ -203,7 +203,8 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
                     b.HasIndex("RoutingId", "EndpointId")
                         .IsUnique();
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("Status", "NextAttemptAt")
+                        .HasFilter("[Status] IN (N'Pending', N'InFlight', N'Retrying', N'Waiting')");
 
                     b.HasIndex("EndpointId", "Status", "CreatedAt");
 
@@ -283,7 +284,8 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
 
                     b.HasKey("CorrelationId");
 
-                    b.HasIndex("CurrentState");
+                    b.HasIndex("CurrentState")
+                        .HasFilter("[CurrentState] = N'Delivering'");
 
                     b.HasIndex("EventId")
                         .IsUnique();

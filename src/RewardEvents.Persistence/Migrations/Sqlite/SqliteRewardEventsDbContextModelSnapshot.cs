@@ -274,7 +274,8 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
 
                     b.HasKey("CorrelationId");
 
-                    b.HasIndex("CurrentState");
+                    b.HasIndex("CurrentState")
+                        .HasFilter("\"CurrentState\" = 'Delivering'");
 
                     b.HasIndex("EventId")
                         .IsUnique();
