@@ -1,6 +1,6 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using RewardEvents.Fleet.Routing;
 using RewardEvents.IntegrationTests.Persistence;
 using RewardEvents.IntegrationTests.Support;
@@ -54,27 +54,16 @@ public sealed class RoutingCompletionPlanTests(PostgresServer postgres)
             Assert.Contains(Index, plan.ToString(), StringComparison.Ordinal);
         }
 
-        // The update itself, as EF Core sends it, its plan reported by auto_explain.
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var notices = new List<string>();
-        void OnNotice(object? sender, NpgsqlNoticeEventArgs e) => notices.Add(e.Notice.MessageText);
-        connection.Notice += OnNotice;
-        int completed;
-        try
+        // The update itself, as EF Core sends it, its plan reported by auto_explain; committed, and its outcome checked below.
+        var completed = 0;
+        JsonElement update;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.Database.ExecuteSqlRawAsync(
-                "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; " +
-                "SET auto_explain.log_format = json; SET client_min_messages = log", cancellationToken);
-            completed = await RoutingCompletion.CompleteAsync(db, cancellationToken);
-            await db.Database.ExecuteSqlRawAsync("SET client_min_messages = notice; SET auto_explain.log_min_duration = -1", cancellationToken);
-        }
-        finally
-        {
-            connection.Notice -= OnNotice;
+            update = await QueryPlans.AutoExplainAsync(db, "UPDATE routings", "", async () => completed = await RoutingCompletion.CompleteAsync(db, cancellationToken), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
         Assert.Equal(done.Count, completed);
-        var update = QueryPlans.FromAutoExplain(Assert.Single(notices, n => n.Contains("UPDATE routings", StringComparison.Ordinal)));
         var updateRead = QueryPlans.RowsRead(update, "routings", _ => true);
         Assert.True(updateRead <= 2 * (done.Count + open.Count),
             $"the completion read {updateRead} routing rows for {done.Count + open.Count} delivering and {Completed} completed; plan: {update}");

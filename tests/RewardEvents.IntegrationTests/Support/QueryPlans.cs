@@ -1,5 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace RewardEvents.IntegrationTests.Support;
 
@@ -81,6 +83,36 @@ public static class QueryPlans
         }
 
         return steps;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> in the transaction open on <paramref name="db"/>'s connection with <c>auto_explain</c>
+    /// reporting the plan of every statement, as it ran, in a notice (settings local to the transaction, with
+    /// <paramref name="settings"/> after them); the root node of the one plan whose statement holds <paramref name="marker"/>.
+    /// For statements EXPLAIN cannot take as they are: one prepared through the protocol, an EF Core bulk update.
+    /// </summary>
+    public static async Task<JsonElement> AutoExplainAsync(DbContext db, string marker, string settings, Func<Task> run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(run);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var notices = new List<string>();
+        void OnNotice(object? sender, NpgsqlNoticeEventArgs e) => notices.Add(e.Notice.MessageText);
+        // The caller's own settings, written by the test itself.
+        var setUp = "LOAD 'auto_explain'; SET LOCAL auto_explain.log_min_duration = 0; SET LOCAL auto_explain.log_analyze = on; " +
+            "SET LOCAL auto_explain.log_format = json; SET LOCAL client_min_messages = log; " + settings;
+        connection.Notice += OnNotice;
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(setUp, cancellationToken);
+            await run();
+        }
+        finally
+        {
+            connection.Notice -= OnNotice;
+        }
+
+        return FromAutoExplain(Assert.Single(notices, n => n.Contains(marker, StringComparison.Ordinal)));
     }
 
     /// <summary>The root node of a plan <c>auto_explain</c> reported (with <c>log_format = json</c>) in a notice's text.</summary>
