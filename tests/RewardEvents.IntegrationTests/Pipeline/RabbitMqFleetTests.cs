@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RewardEvents.Contracts;
 using RewardEvents.Fleet;
+using RewardEvents.Persistence;
 using RewardEvents.IntegrationTests.Support;
 using RewardEvents.Testing;
 
@@ -173,6 +174,94 @@ public sealed class RabbitMqFleetTests(RabbitMqBroker broker, PostgresServer pos
         Assert.All(consumers.Where(c => partitions.Contains(c.Queue)), c => Assert.Equal(5, c.Prefetch));
         Assert.Equal(Fleet.Routing.RoutingStateDefinition.ConcurrentMessages, consumers.Single(c => c.Queue == Fleet.Messaging.DeliveryTopology.RouterQueue).Prefetch);
     }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("true", true)]
+    public async Task The_message_handing_a_delivery_to_a_worker_is_transient_unless_configured_persistent(string? persistentDispatch, bool persistent)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var (vhost, settings) = await FleetSettingsAsync("dispatch-mode");
+        settings["Delivery:Partitions"] = "2";
+        if (persistentDispatch is not null)
+        {
+            settings["Delivery:PersistentDispatch"] = persistentDispatch;
+        }
+
+        await using var fleet = await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router, settings);
+        using var client = fleet.CreateClient();
+        await using var receiver = await TestReceiver.StartAsync();
+        await Reliability.RetryScheduleTests.CreateEndpointAsync(client, receiver.Url, []);
+        await Reliability.RetryScheduleTests.PostEventAsync(client, "evt_dispatch_mode", "user_mode");
+
+        // No worker yet: the router's message waits in a partition; read it and put it back.
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(vhost.AmqpUri) }.CreateConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        var message = await TakeDispatchMessageAsync(channel, 2, cancellationToken);
+        Assert.Equal(persistent, message.BasicProperties.Persistent);
+        await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, cancellationToken);
+
+        // The message itself brings the worker: the schedule's re-dispatch (two minutes by default) is far off.
+        await using var worker = await FleetHost.StartAsync(FleetRoles.Worker, settings);
+        var delivered = await Eventually.UntilAsync(
+            () => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(30), "the delivery goes out on its message");
+        Assert.Equal("evt_dispatch_mode", delivered.EventId);
+    }
+
+    [Fact]
+    public async Task A_delivery_whose_message_the_broker_dropped_goes_out_once_after_the_dispatch_grace()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var grace = TimeSpan.FromSeconds(3);
+        var (vhost, settings) = await FleetSettingsAsync("dispatch-lost");
+        settings["Delivery:Partitions"] = "2";
+        settings["Delivery:DispatchGrace"] = grace.ToString();
+        settings["Delivery:SchedulerInterval"] = "00:00:00.200";
+        await using var fleet = await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router, settings);
+        using var client = fleet.CreateClient();
+        await using var receiver = await TestReceiver.StartAsync();
+        await Reliability.RetryScheduleTests.CreateEndpointAsync(client, receiver.Url, []);
+        await Reliability.RetryScheduleTests.PostEventAsync(client, "evt_dispatch_lost", "user_lost");
+
+        // What a broker restart does to a transient message: it is gone.
+        await using (var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(vhost.AmqpUri) }.CreateConnectionAsync(cancellationToken))
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            var message = await TakeDispatchMessageAsync(channel, 2, cancellationToken);
+            await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken);
+        }
+
+        await using var worker = await FleetHost.StartAsync(FleetRoles.Worker, settings);
+        var delivered = await Eventually.UntilAsync(
+            () => Task.FromResult(receiver.Delivered().FirstOrDefault()), TimeSpan.FromSeconds(30), "the schedule sends the delivery again");
+        Assert.Equal("evt_dispatch_lost", delivered.EventId);
+
+        // The schedule, not a message, sent it: its attempt began no sooner than the grace after it was routed.
+        await using var db = FleetDatabase.OpenPostgres(settings["ConnectionStrings:RewardEvents"]!);
+        var delivery = await db.Deliveries.AsNoTracking().SingleAsync(d => d.EventId == "evt_dispatch_lost", cancellationToken);
+        var attempts = await db.Attempts.AsNoTracking().Where(a => a.DeliveryId == delivery.Id).ToListAsync(cancellationToken);
+        var attempt = Assert.Single(attempts);
+        Assert.True(attempt.StartedAt >= delivery.CreatedAt + grace, $"attempt at {attempt.StartedAt:O}, routed at {delivery.CreatedAt:O}");
+        Assert.Equal(DeliveryStatus.Delivered, delivery.Status);
+        Assert.Single(receiver.Delivered());
+    }
+
+    /// <summary>The one message the router sent to one of the partitions, taken unacknowledged.</summary>
+    private static Task<RabbitMQ.Client.BasicGetResult> TakeDispatchMessageAsync(RabbitMQ.Client.IChannel channel, int partitions, CancellationToken cancellationToken) =>
+        Eventually.UntilAsync(
+            async () =>
+            {
+                for (var partition = 0; partition < partitions; partition++)
+                {
+                    if (await channel.BasicGetAsync(Fleet.Messaging.DeliveryTopology.PartitionQueue(partition), autoAck: false, cancellationToken) is { } message)
+                    {
+                        return message;
+                    }
+                }
+
+                return null;
+            },
+            TimeSpan.FromSeconds(30), "the router's message waits in a partition");
 
     /// <summary>A virtual host and a database of the test's own, and the settings that point a host at them.</summary>
     private async Task<(RabbitMqVirtualHost VirtualHost, Dictionary<string, string?> Settings)> FleetSettingsAsync(string name)
