@@ -93,9 +93,10 @@ public sealed class DeliveryOptions
     /// <summary>
     /// Write the messages that hand deliveries to workers to the broker's disk. Off by default: such a message only
     /// wakes a worker for a delivery the database already holds, and the schedule sweep sends again any delivery no
-    /// worker has claimed within <see cref="DispatchGrace"/>. So a broker restart that drops the messages in its
-    /// queues delays those deliveries by up to that grace and loses none. On, they survive the restart, for about a
-    /// third more of RabbitMQ's CPU per delivery (each is written and synced before the broker confirms it).
+    /// worker has claimed within <see cref="DispatchGrace"/>; a worker that sees its broker connection come back sends
+    /// every unclaimed delivery again at once, as a broker restart drops the messages in its queues. None is lost. On,
+    /// they survive the restart, for about half as much again of RabbitMQ's CPU per delivery (each is written and
+    /// synced before the broker confirms it).
     /// </summary>
     public bool PersistentDispatch { get; set; }
 

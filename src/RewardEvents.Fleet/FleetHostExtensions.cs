@@ -54,6 +54,7 @@ public static class FleetHostExtensions
             // Before the bus starts: see its remarks.
             services.AddHostedService(sp => ActivatorUtilities.CreateInstance<FleetTopologyDeclarer>(sp, roles));
             services.AddSingleton<IQueueProbe, RabbitMqQueueProbe>();
+            services.AddSingleton<BrokerReconnections>();
             services.AddSingleton<ReceiveEndpointWatchdog>();
             if ((roles & (FleetRoles.Router | FleetRoles.Worker)) != 0)
             {

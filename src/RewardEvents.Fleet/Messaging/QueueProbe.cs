@@ -19,12 +19,16 @@ internal interface IQueueProbe
 /// A passive queue declaration on a connection of its own (not the bus's), so it answers whatever
 /// state the bus's connection is in. A missing queue closes the channel; the next call opens another.
 /// </summary>
-internal sealed partial class RabbitMqQueueProbe(IConfiguration configuration, ILogger<RabbitMqQueueProbe> logger)
+internal sealed partial class RabbitMqQueueProbe(
+    IConfiguration configuration, BrokerReconnections reconnections, ILogger<RabbitMqQueueProbe> logger)
     : IQueueProbe, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
     private IChannel? _channel;
+
+    // Set once a connection was open and is not any more; the next one opened counts as a reconnection.
+    private bool _lost;
 
     public async Task<QueueState?> GetAsync(string queue, CancellationToken cancellationToken)
     {
@@ -33,10 +37,17 @@ internal sealed partial class RabbitMqQueueProbe(IConfiguration configuration, I
         {
             if (_connection is not { IsOpen: true })
             {
+                _lost |= _connection is not null;
                 await CloseAsync();
                 var factory = BrokerConnection.Factory(configuration, "rewardevents-queue-probe");
                 factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(5);
                 _connection = await factory.CreateConnectionAsync(cancellationToken);
+                if (_lost)
+                {
+                    _lost = false;
+                    reconnections.Record();
+                    LogReconnected();
+                }
             }
 
             if (_channel is not { IsOpen: true })
@@ -81,6 +92,9 @@ internal sealed partial class RabbitMqQueueProbe(IConfiguration configuration, I
         _connection = null;
         _channel = null;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to the broker again after losing the connection")]
+    private partial void LogReconnected();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not ask the broker about queue {Queue}: {Reason}")]
     private partial void LogProbeFailed(string queue, string reason);

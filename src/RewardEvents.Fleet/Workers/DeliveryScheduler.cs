@@ -19,11 +19,13 @@ internal sealed partial class DeliveryScheduler(
     IServiceScopeFactory scopes,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
-    ILogger<DeliveryScheduler> logger) : BackgroundService
+    ILogger<DeliveryScheduler> logger,
+    BrokerReconnections? reconnections = null) : BackgroundService
 {
     private const int BatchSize = 500;
     private static readonly TimeSpan GaugeInterval = TimeSpan.FromSeconds(10);
     private DateTime _gaugesAt;
+    private int _reconnectionsSeen;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -58,6 +60,16 @@ internal sealed partial class DeliveryScheduler(
         {
             _gaugesAt = now;
             await RefreshGaugesAsync(db, scope.ServiceProvider, now, cancellationToken);
+        }
+
+        if (reconnections?.Count is { } seen && seen != _reconnectionsSeen)
+        {
+            if (!options.Value.PersistentDispatch)
+            {
+                LogDispatchingAgain(await ExpediteUnclaimed(db, now, cancellationToken));
+            }
+
+            _reconnectionsSeen = seen;
         }
 
         var due = await Due(db, now).ToListAsync(cancellationToken);
@@ -102,6 +114,16 @@ internal sealed partial class DeliveryScheduler(
             .OrderBy(d => d.NextAttemptAt)
             .Take(BatchSize);
 
+    /// <summary>
+    /// After the broker connection came back: the transient messages for deliveries not yet claimed may have gone with
+    /// a broker restart, so those deliveries become due now rather than at their redispatch deadline. Where a message
+    /// did survive (a network break, not a restart), the delivery gets a second one, which its claim turns away.
+    /// </summary>
+    internal static Task<int> ExpediteUnclaimed(RewardEventsDbContext db, DateTime now, CancellationToken cancellationToken) =>
+        db.Deliveries
+            .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, now), cancellationToken);
+
     /// <summary>Backlog and health figures for the metrics; cheap enough every ten seconds, too dear per scrape.</summary>
     private static async Task RefreshGaugesAsync(RewardEventsDbContext db, IServiceProvider services, DateTime now, CancellationToken cancellationToken)
     {
@@ -122,6 +144,10 @@ internal sealed partial class DeliveryScheduler(
         var held = services.GetService<PartitionOwnership>()?.Held.Count ?? 0;
         FleetTelemetry.Gauges = new FleetGauges(waiting, circuits, disabled, held);
     }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "The broker connection came back; {Count} unclaimed deliveries are dispatched again now, as their messages may have gone with a broker restart")]
+    private partial void LogDispatchingAgain(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery schedule sweep failed; retrying on the next tick")]
     private partial void LogSweepFailed(Exception exception);

@@ -95,6 +95,77 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
         await RunAsync((_, _) => own.RestartAsync(), own, postgres);
     }
 
+    /// <summary>
+    /// The dispatch messages are transient by default: a broker restart drops those waiting in a partition. Their
+    /// deliveries must not wait for the two-minute redispatch deadline: a worker that sees its broker connection come
+    /// back sends them again at once. Persistent ones survive the restart.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task After_a_broker_restart_the_deliveries_whose_messages_it_dropped_go_out_without_waiting_for_the_grace(bool persistentDispatch)
+    {
+        Assert.SkipUnless(broker.CanRestart, "the broker was not started by the tests, so they cannot restart it");
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var own = new RabbitMqBroker();
+        await own.InitializeAsync();
+        _owned.Own(own);
+        var vhost = await own.CreateVirtualHostAsync("restart-dispatch");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Transport:Kind"] = "RabbitMq",
+            ["ConnectionStrings:RabbitMq"] = vhost.AmqpUri,
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:RewardEvents"] = await postgres.CreateDatabaseAsync("restart_dispatch"),
+            ["Delivery:Partitions"] = "1",
+            ["Delivery:ConcurrencyPerPartition"] = "1",
+            ["Delivery:RequestTimeout"] = "00:01:00",
+            ["Delivery:SchedulerInterval"] = "00:00:00.200",
+            ["Delivery:HeartbeatInterval"] = "00:00:00.500",
+            ["Delivery:StalledEndpointTimeout"] = "00:00:05",
+            ["Delivery:PersistentDispatch"] = persistentDispatch ? "true" : "false",
+        };
+        await using var fleet = await FleetHost.StartAsync(FleetRoles.Api | FleetRoles.Router | FleetRoles.Worker, settings);
+        using var client = fleet.CreateClient();
+        await using var receiver = await TestReceiver.StartAsync();
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Hold = _ => first.TrySetResult() ? release.Task : Task.CompletedTask;
+        await RetryScheduleTests.CreateEndpointAsync(client, receiver.Url, []);
+
+        // One delivery held at the receiver, so the partition's one consumer takes nothing more; four wait in the queue.
+        const int events = 5;
+        for (var i = 0; i < events; i++)
+        {
+            await RetryScheduleTests.PostEventAsync(client, $"evt_restart_{i}", $"user_{i}");
+        }
+
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
+        await Eventually.UntilAsync(async () =>
+        {
+            await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            return (await channel.QueueDeclarePassiveAsync(Fleet.Messaging.DeliveryTopology.PartitionQueue(0), cancellationToken)).MessageCount == events - 1;
+        }, TimeSpan.FromSeconds(30), "four dispatch messages wait in the partition");
+
+        await own.RestartAsync();
+        await using (var connection = await factory.CreateConnectionAsync(cancellationToken))
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            var left = (await channel.QueueDeclarePassiveAsync(Fleet.Messaging.DeliveryTopology.PartitionQueue(0), cancellationToken)).MessageCount;
+            // Persistent: the four waiting and the held one's, unacknowledged when the connection went. Transient: none.
+            Assert.Equal(persistentDispatch ? (uint)events : 0u, left);
+        }
+
+        release.SetResult();
+
+        // Half the default two-minute grace: without their messages, only the worker's second dispatch brings them this soon.
+        await Eventually.UntilAsync(
+            () => Task.FromResult(receiver.Delivered().Count == events), TimeSpan.FromSeconds(60), "every event is delivered after the restart");
+        Assert.Equal(Enumerable.Range(0, events).Select(i => $"evt_restart_{i}").Order(), receiver.Delivered().Select(r => r.EventId).Order());
+    }
+
     [Fact]
     public async Task A_database_restart_mid_load_loses_nothing()
     {
