@@ -20,15 +20,15 @@ internal interface IQueueProbe
 /// state the bus's connection is in. A missing queue closes the channel; the next call opens another.
 /// </summary>
 internal sealed partial class RabbitMqQueueProbe(
-    IConfiguration configuration, BrokerReconnections reconnections, ILogger<RabbitMqQueueProbe> logger)
+    IConfiguration configuration, BrokerReconnections reconnections, TimeProvider time, ILogger<RabbitMqQueueProbe> logger)
     : IQueueProbe, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
     private IChannel? _channel;
 
-    // Set once a connection was open and is not any more; the next one opened counts as a reconnection.
-    private bool _lost;
+    // When a connection that was open was found closed; the next one opened counts as a reconnection.
+    private DateTime? _lostAt;
 
     public async Task<QueueState?> GetAsync(string queue, CancellationToken cancellationToken)
     {
@@ -37,15 +37,19 @@ internal sealed partial class RabbitMqQueueProbe(
         {
             if (_connection is not { IsOpen: true })
             {
-                _lost |= _connection is not null;
+                if (_connection is not null)
+                {
+                    _lostAt ??= time.GetUtcNow().UtcDateTime;
+                }
+
                 await CloseAsync();
                 var factory = BrokerConnection.Factory(configuration, "rewardevents-queue-probe");
                 factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(5);
                 _connection = await factory.CreateConnectionAsync(cancellationToken);
-                if (_lost)
+                if (_lostAt is { } lostAt)
                 {
-                    _lost = false;
-                    reconnections.Record();
+                    _lostAt = null;
+                    reconnections.Record(lostAt);
                     LogReconnected();
                 }
             }

@@ -62,14 +62,14 @@ internal sealed partial class DeliveryScheduler(
             await RefreshGaugesAsync(db, scope.ServiceProvider, now, cancellationToken);
         }
 
-        if (reconnections?.Count is { } seen && seen != _reconnectionsSeen)
+        if (reconnections?.Last is { } reconnected && reconnected.Count != _reconnectionsSeen)
         {
             if (!options.Value.PersistentDispatch)
             {
-                LogDispatchingAgain(await ExpediteUnclaimed(db, now, cancellationToken));
+                LogDispatchingAgain(await ExpediteUnclaimed(db, now, reconnected.LostAt + options.Value.DispatchGrace, cancellationToken));
             }
 
-            _reconnectionsSeen = seen;
+            _reconnectionsSeen = reconnected.Count;
         }
 
         var due = await Due(db, now).ToListAsync(cancellationToken);
@@ -116,12 +116,14 @@ internal sealed partial class DeliveryScheduler(
 
     /// <summary>
     /// After the broker connection came back: the transient messages for deliveries not yet claimed may have gone with
-    /// a broker restart, so those deliveries become due now rather than at their redispatch deadline. Where a message
-    /// did survive (a network break, not a restart), the delivery gets a second one, which its claim turns away.
+    /// a broker restart, so those dispatched before the loss was seen (their redispatch deadline at most
+    /// <paramref name="dispatchedBefore"/>, the loss plus the grace) become due now rather than at that deadline. Those
+    /// dispatched since, by another worker's sweep after its own reconnection among them, are left alone. Where a
+    /// message did survive (a network break, not a restart), the delivery gets a second one, which its claim turns away.
     /// </summary>
-    internal static Task<int> ExpediteUnclaimed(RewardEventsDbContext db, DateTime now, CancellationToken cancellationToken) =>
+    internal static Task<int> ExpediteUnclaimed(RewardEventsDbContext db, DateTime now, DateTime dispatchedBefore, CancellationToken cancellationToken) =>
         db.Deliveries
-            .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt > now)
+            .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt > now && d.NextAttemptAt <= dispatchedBefore)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, now), cancellationToken);
 
     /// <summary>Backlog and health figures for the metrics; cheap enough every ten seconds, too dear per scrape.</summary>
