@@ -36,6 +36,10 @@ public static class FleetHostExtensions
             .Validate(o => o.AllowedSubnets.All(DestinationPolicy.IsValidSubnet),
                 "Delivery:AllowedSubnets must be CIDR networks such as '10.20.0.0/16' or 'fd00:1::/64', with no bits set past the prefix.")
             .ValidateOnStart();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Period == TimeSpan.Zero || o.Period >= RetentionOptions.ShortestPeriod,
+                "Retention:Period must be zero (keep every event) or at least 01:00:00 (one hour), e.g. '30.00:00:00' for 30 days.")
+            .ValidateOnStart();
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section)
             .Validate(o => o.ApiKeys.All(e => string.IsNullOrWhiteSpace(e) || ConfiguredApiKeys.TryParse(e, out _, out _, out _)),
                 "Security:ApiKeys entries are 'key' (every scope) or 'key|scope,scope' with scopes among " + string.Join(", ", ApiScopes.All) + ".")

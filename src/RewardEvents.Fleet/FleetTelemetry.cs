@@ -21,6 +21,9 @@ public static class FleetTelemetry
     public static readonly Counter<long> EventsRouted =
         Meter.CreateCounter<long>("rewardevents.events.routed", "{event}", "Events routed to their endpoints, by type.");
 
+    public static readonly Counter<long> EventsExpired =
+        Meter.CreateCounter<long>("rewardevents.events.expired", "{event}", "Events deleted with their deliveries and attempts once past Retention:Period.");
+
     public static readonly Counter<long> Attempts =
         Meter.CreateCounter<long>("rewardevents.deliveries.attempts", "{attempt}", "Delivery attempts, by endpoint and outcome class (success, retry, dead_letter, disabled).");
 

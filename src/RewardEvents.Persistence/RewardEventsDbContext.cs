@@ -41,6 +41,9 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     /// <summary>The partial index filter for routing sagas still delivering, in the provider's SQL.</summary>
     protected virtual string DeliveringRoutingsFilter => $"\"CurrentState\" = '{RoutingState.Delivering}'";
 
+    /// <summary>The partial index filter for completed routing sagas, in the provider's SQL.</summary>
+    protected virtual string CompletedRoutingsFilter => $"\"CurrentState\" = '{RoutingState.Completed}'";
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -131,6 +134,9 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             // The completion sweep looks for Delivering sagas, and only those are indexed: the update to Completed adds no
             // entry, and the index holds the events in flight rather than every event ever routed.
             e.HasIndex(x => x.CurrentState).HasFilter(DeliveringRoutingsFilter);
+            // The retention sweep takes the events finished longest ago; only completed sagas are indexed, each once, as it
+            // completes (an update that adds entries to every index of the table anyway, as it changes the state).
+            e.HasIndex(x => x.CompletedAt).HasFilter(CompletedRoutingsFilter);
             e.Property(x => x.EventId).HasMaxLength(200);
             e.Property(x => x.EventType).HasMaxLength(100);
             e.Property(x => x.UserId).HasMaxLength(200);

@@ -12,4 +12,6 @@ public sealed class SqlServerRewardEventsDbContext(DbContextOptions<SqlServerRew
     protected override string? SweepIndexFilter => "[Status] IN (N'Pending', N'InFlight', N'Retrying', N'Waiting')";
 
     protected override string DeliveringRoutingsFilter => $"[CurrentState] = N'{RoutingState.Delivering}'";
+
+    protected override string CompletedRoutingsFilter => $"[CurrentState] = N'{RoutingState.Completed}'";
 }

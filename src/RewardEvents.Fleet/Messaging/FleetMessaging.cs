@@ -87,6 +87,7 @@ internal static class FleetMessaging
         if (roles.HasFlag(FleetRoles.Router))
         {
             services.AddHostedService<RoutingCompletion>();
+            services.AddHostedService<RetentionSweep>();
         }
 
         if (roles.HasFlag(FleetRoles.Router) && transport.Kind == TransportKind.RabbitMq)

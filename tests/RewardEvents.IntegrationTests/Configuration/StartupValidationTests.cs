@@ -17,6 +17,9 @@ public sealed class StartupValidationTests
     [InlineData("Security:ApiKeys:0", "some-key|events:fly", "Security:ApiKeys")]
     [InlineData("Security:RateLimit:PermitsPerSecond", "0", "PermitsPerSecond")]
     [InlineData("Delivery:AllowedSubnets:0", "10.0.0.1/8", "Delivery:AllowedSubnets")]
+    [InlineData("Retention:Period", "00:10:00", "Retention:Period")]
+    [InlineData("Retention:Period", "-1.00:00:00", "Period")]
+    [InlineData("Retention:BatchSize", "0", "BatchSize")]
     public async Task A_bad_setting_stops_the_host_with_a_message_naming_it(string key, string value, string named)
     {
         var settings = new Dictionary<string, string?>

@@ -284,6 +284,9 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
                     b.HasKey("CorrelationId");
 
+                    b.HasIndex("CompletedAt")
+                        .HasFilter("\"CurrentState\" = 'Completed'");
+
                     b.HasIndex("CurrentState")
                         .HasFilter("\"CurrentState\" = 'Delivering'");
 

@@ -284,6 +284,9 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
 
                     b.HasKey("CorrelationId");
 
+                    b.HasIndex("CompletedAt")
+                        .HasFilter("[CurrentState] = N'Completed'");
+
                     b.HasIndex("CurrentState")
                         .HasFilter("[CurrentState] = N'Delivering'");
 

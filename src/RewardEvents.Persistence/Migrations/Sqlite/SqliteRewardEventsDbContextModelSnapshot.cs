@@ -274,6 +274,9 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
 
                     b.HasKey("CorrelationId");
 
+                    b.HasIndex("CompletedAt")
+                        .HasFilter("\"CurrentState\" = 'Completed'");
+
                     b.HasIndex("CurrentState")
                         .HasFilter("\"CurrentState\" = 'Delivering'");
 
