@@ -115,7 +115,7 @@ public sealed class RetentionTests(PostgresServer postgres)
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
         var seeded = await SeedAsync(db, DateTime.UtcNow, recentCompleted: 0);
-        Assert.Equal(seeded.Kept.Count + seeded.Expired.Count, await db.Routings.CountAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(seeded.Kept.Count + seeded.Expired.Count + 1, await db.Routings.CountAsync(TestContext.Current.CancellationToken));
     }
 
     /// <summary>
@@ -130,10 +130,11 @@ public sealed class RetentionTests(PostgresServer postgres)
         Assert.True(await ManualRetry.ReopenAsync(db, deadLetter, Now, cancellationToken));
         var routing = await db.Routings.AsNoTracking().SingleAsync(r => r.CorrelationId == reopened, cancellationToken);
         Assert.Equal((RoutingState.Delivering, (DateTime?)null), (routing.CurrentState, routing.CompletedAt));
-        seeded = new Seeded([.. seeded.Expired.Skip(1)], [.. seeded.Kept, reopened]);
+        seeded = seeded with { Expired = [.. seeded.Expired.Skip(1)], Kept = [.. seeded.Kept, reopened] };
 
         var deleted = await RetentionSweep.SweepAsync(db, Cutoff, batchSize: 2, maxBatches: 100, cancellationToken);
-        Assert.Equal(new RetentionSweep.Deleted(seeded.Expired.Count, 2 * seeded.Expired.Count, 3 * seeded.Expired.Count), deleted);
+        // The expired events and the one that matched no endpoint.
+        Assert.Equal(new RetentionSweep.Deleted(seeded.Expired.Count + 1, 2 * seeded.Expired.Count, 3 * seeded.Expired.Count), deleted);
         await AssertLeftAsync(db, seeded);
         Assert.Equal(new RetentionSweep.Deleted(0, 0, 0), await RetentionSweep.SweepAsync(db, Cutoff, 2, 100, cancellationToken));
     }
@@ -154,7 +155,8 @@ public sealed class RetentionTests(PostgresServer postgres)
     /// <summary>
     /// Expired events (completed 40 days before <paramref name="now"/>, each delivery final as long) and the events that
     /// must stay: completed within the period, still delivering, completed long ago but with a delivery reopened, and
-    /// completed long ago with a delivery final again since. Two deliveries and three attempts each.
+    /// completed long ago with a delivery final again since. Two deliveries and three attempts each; and an expired event that
+    /// matched no endpoint (completed as it was routed, with no deliveries).
     /// </summary>
     private static async Task<Seeded> SeedAsync(RewardEventsDbContext db, DateTime now, int recentCompleted)
     {
@@ -166,6 +168,11 @@ public sealed class RetentionTests(PostgresServer postgres)
             .Append(Event(db, "u_reopened", old, old, DeliveryStatus.Retrying, null))
             .Append(Event(db, "u_final_again", old, old, DeliveryStatus.Delivered, recent))
             .ToList();
+        var unmatched = TestRows.Routing("u_unmatched", 1, old);
+        unmatched.DeliveryCount = 0;
+        unmatched.CurrentState = RoutingState.Completed;
+        unmatched.CompletedAt = old;
+        db.Routings.Add(unmatched);
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
         db.ChangeTracker.Clear();
         return new Seeded(expired, kept);
