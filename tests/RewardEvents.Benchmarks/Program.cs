@@ -78,6 +78,7 @@ summary = summary with { FixedRate = await FleetRun.RunAsync(broker, postgres, r
 var perUser = fleet.Where(r => r.Scenario.Ordering == "per-user").Select(r => r.DeliveriesPerSecond).DefaultIfEmpty().Max();
 var ceiling = Math.Min(summary.Broker.PerSecond, summary.Http.PerSecond);
 summary = summary with { FleetToCeilingRatio = fleet.Any(r => r.Scenario.Ordering == "per-user") && ceiling > 0 ? perUser / ceiling : null };
+summary = summary with { Targets = Targets.Judge(summary) };
 Finish(summary);
 Console.WriteLine(summary.FleetToCeilingRatio is { } ratio
     ? string.Create(CultureInfo.InvariantCulture, $"fleet/ceiling ratio: {ratio:F2}")

@@ -37,4 +37,7 @@ public sealed record BenchSummary
 
     /// <summary>Best per-user fleet deliveries/s over the slower of the broker and HTTP ceilings.</summary>
     public double? FleetToCeilingRatio { get; init; }
+
+    /// <summary>The targets for a 2-core machine, judged from this run's figures (<see cref="Reporting.Targets"/>).</summary>
+    public IReadOnlyList<TargetCheck> Targets { get; init; } = [];
 }

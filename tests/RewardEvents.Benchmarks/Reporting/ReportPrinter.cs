@@ -118,6 +118,22 @@ public static class ReportPrinter
             text.AppendLine("  (! = not every delivery arrived before the drain timeout; CPU from /proc over the measured window)");
         }
 
+        if (summary.Targets.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(summary.Options?.Smoke == true
+                ? "targets (2 cores, everything on one machine; a smoke run is too small to judge by)"
+                : "targets (2 cores, everything on one machine), judged from this run");
+            foreach (var target in summary.Targets)
+            {
+                var verdict = target.Met switch { true => "met", false => "NOT MET", null => target.Note is null ? "not measured" : "-" };
+                var value = target.Value is { } v ? v.ToString(v < 10 ? "F2" : "F0", CultureInfo.InvariantCulture) + target.Unit : "-";
+                var goal = (target.AtLeast ? ">= " : "<= ") + target.Threshold.ToString(target.Threshold < 10 ? "F2" : "F0", CultureInfo.InvariantCulture) + target.Unit;
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  {target.Name,-56} {value,10}  target {goal,-12} {verdict}{(target.Note is null ? "" : $" ({target.Note})")}");
+            }
+        }
+
         if (summary.Micro.Count > 0)
         {
             text.AppendLine();

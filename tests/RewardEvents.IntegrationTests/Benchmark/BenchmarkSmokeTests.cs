@@ -133,6 +133,39 @@ public sealed class BenchmarkSmokeTests
         Assert.True(hop.ValueKind == JsonValueKind.Object && hop.GetProperty("count").GetInt64() > 0 && hop.GetProperty("mean_ms").GetDouble() >= 0,
             $"the batches' hop to the worker: {fixedRate.GetProperty("message_timings")}");
         Assert.True(root.GetProperty("fleet_to_ceiling_ratio").GetDouble() > 0, "the ratio is computed");
+
+        // The targets, judged from the run's own figures: each value is the figure it names, each verdict follows from it.
+        Assert.Contains("targets (2 cores", output, StringComparison.Ordinal);
+        var targets = root.GetProperty("targets").EnumerateArray().ToList();
+        Assert.Equal(4, targets.Count);
+        var perUser = fleet.Where(r => r.GetProperty("scenario").GetProperty("ordering").GetString() == "per-user")
+            .Max(r => r.GetProperty("deliveries_per_second").GetDouble());
+        var workerRss = fleet.Append(fixedRate).SelectMany(r => r.GetProperty("peak_rss_mib").EnumerateObject())
+            .Where(h => h.Name.StartsWith("worker", StringComparison.Ordinal)).Max(h => h.Value.GetDouble());
+        var expected = new (double Threshold, bool AtLeast, double Value)[]
+        {
+            (3000, true, perUser),
+            (0.25, true, root.GetProperty("fleet_to_ceiling_ratio").GetDouble()),
+            (100, false, fixedRate.GetProperty("latency_ms").GetProperty("p99_ms").GetDouble()),
+            (250, false, workerRss * 1024 * 1024 / 1e6),
+        };
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var target = targets[i];
+            Assert.Equal(expected[i].Threshold, target.GetProperty("threshold").GetDouble());
+            Assert.Equal(expected[i].AtLeast, target.GetProperty("at_least").GetBoolean());
+            Assert.Equal(expected[i].Value, target.GetProperty("value").GetDouble(), 9);
+            if (i == 2)
+            {
+                // The smoke run offers far less than the latency target's rate: the p99 is given, not judged, and it says why.
+                Assert.Equal(JsonValueKind.Null, target.GetProperty("met").ValueKind);
+                Assert.Contains("offered 20/s", target.GetProperty("note").GetString(), StringComparison.Ordinal);
+                continue;
+            }
+
+            var met = expected[i].AtLeast ? expected[i].Value >= expected[i].Threshold : expected[i].Value <= expected[i].Threshold;
+            Assert.Equal(met, target.GetProperty("met").GetBoolean());
+        }
     }
 
     private static string Tail(string text) => text.Length > 4000 ? text[^4000..] : text;
