@@ -75,9 +75,8 @@ var rateScenario = new FleetScenario($"rate-{options.Rate}", options.Orderings[0
 Step($"fixed rate: {options.Rate} events/s x {options.Endpoints} endpoints for {options.Duration.TotalSeconds:F0} s ({rateScenario.Ordering}, {rateScenario.Workers} worker(s))");
 summary = summary with { FixedRate = await FleetRun.RunAsync(broker, postgres, receiver, rateScenario, options) };
 
-var perUser = fleet.Where(r => r.Scenario.Ordering == "per-user").Select(r => r.DeliveriesPerSecond).DefaultIfEmpty().Max();
 var ceiling = Math.Min(summary.Broker.PerSecond, summary.Http.PerSecond);
-summary = summary with { FleetToCeilingRatio = fleet.Any(r => r.Scenario.Ordering == "per-user") && ceiling > 0 ? perUser / ceiling : null };
+summary = summary with { FleetToCeilingRatio = Targets.BestPerUser(fleet) is { } perUser && ceiling > 0 ? perUser / ceiling : null };
 summary = summary with { Targets = Targets.Judge(summary) };
 Finish(summary);
 Console.WriteLine(summary.FleetToCeilingRatio is { } ratio
