@@ -47,6 +47,10 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan CompletionInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often a worker adds its counts of attempts to the table endpoint stats read (<c>endpoint_minutes</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan StatsFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often a worker looks for due retries and stalled deliveries.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);

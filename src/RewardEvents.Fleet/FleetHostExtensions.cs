@@ -73,6 +73,8 @@ public static class FleetHostExtensions
             services.AddHostedService(sp => sp.GetRequiredService<DeliveredWriter>());
             services.AddSingleton<FirstAttemptClaims>();
             services.AddHostedService(sp => sp.GetRequiredService<FirstAttemptClaims>());
+            services.AddSingleton<AttemptTally>();
+            services.AddHostedService(sp => sp.GetRequiredService<AttemptTally>());
         }
 
         if (roles.HasFlag(FleetRoles.Router))

@@ -22,6 +22,7 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     public DbSet<RoutingState> Routings => Set<RoutingState>();
     public DbSet<WorkerInstance> Workers => Set<WorkerInstance>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<EndpointMinute> EndpointMinutes => Set<EndpointMinute>();
 
     /// <summary>
     /// The partial index filter for deliveries that are not final, in the provider's SQL; written as the
@@ -38,11 +39,17 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     /// </summary>
     protected virtual string? SweepIndexFilter => "\"Status\" IN ('Pending', 'InFlight', 'Retrying', 'Waiting')";
 
-    /// <summary>The partial index filter for routing sagas still delivering, in the provider's SQL.</summary>
-    protected virtual string DeliveringRoutingsFilter => $"\"CurrentState\" = '{RoutingState.Delivering}'";
+    /// <summary>A partial index filter of one column equal to one text value, in the provider's SQL.</summary>
+    protected virtual string EqualsFilter(string column, string value) => $"\"{column}\" = '{value}'";
 
-    /// <summary>The partial index filter for completed routing sagas, in the provider's SQL.</summary>
-    protected virtual string CompletedRoutingsFilter => $"\"CurrentState\" = '{RoutingState.Completed}'";
+    /// <summary>The partial index filter for dead-lettered deliveries.</summary>
+    private string DeadLetteredFilter => EqualsFilter(nameof(Delivery.Status), nameof(DeliveryStatus.DeadLettered));
+
+    /// <summary>The partial index filter for routing sagas still delivering.</summary>
+    private string DeliveringRoutingsFilter => EqualsFilter(nameof(RoutingState.CurrentState), RoutingState.Delivering);
+
+    /// <summary>The partial index filter for completed routing sagas.</summary>
+    private string CompletedRoutingsFilter => EqualsFilter(nameof(RoutingState.CurrentState), RoutingState.Completed);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -96,6 +103,13 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             // entry here, while the index stays the size of the work left, not of the history.
             e.HasIndex(x => new { x.Status, x.NextAttemptAt }).HasFilter(SweepIndexFilter);
             e.HasIndex(x => new { x.EndpointId, x.Status, x.CreatedAt });
+            // The API's listing, newest first, of every delivery (or of one status among them all) reads the newest entries
+            // here instead of sorting the whole table; an endpoint's listing walks it too when the endpoint has many
+            // deliveries. The one index the hot path pays for the history (an entry on the insert and on each update).
+            e.HasIndex(x => x.CreatedAt);
+            // Dead letters only, newest first: the listing an operator opens most, and a few rows among millions, which a
+            // walk of every delivery by time would take long to find. A delivery adds an entry only as it is dead-lettered.
+            e.HasIndex(x => x.CreatedAt, "IX_deliveries_DeadLettered").HasFilter(DeadLetteredFilter);
             // No index on EventId: an event's deliveries are found by its routing id (RoutingId, EndpointId), and
             // each index costs an entry on the insert and on each of a delivery's two updates.
         });
@@ -142,6 +156,8 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.UserId).HasMaxLength(200);
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasIndex(x => x.EventId).IsUnique();
+            // The API lists a user's events by their sequence, latest first: an entry as the event is routed and one as it completes.
+            e.HasIndex(x => new { x.UserId, x.Sequence });
         });
 
         modelBuilder.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
@@ -153,6 +169,15 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
             e.Property(x => x.Id).HasMaxLength(100);
             e.Property(x => x.Partitions).HasMaxLength(1000);
             e.Property(x => x.Version).IsConcurrencyToken();
+        });
+
+        modelBuilder.Entity<EndpointMinute>(e =>
+        {
+            e.ToTable("endpoint_minutes");
+            e.HasKey(x => new { x.EndpointId, x.Minute, x.Bucket });
+            e.Property(x => x.EndpointId).HasMaxLength(40);
+            // The workers delete the minutes older than the longest stats window by this.
+            e.HasIndex(x => x.Minute);
         });
 
         modelBuilder.Entity<ApiKey>(e =>

@@ -11,7 +11,5 @@ public sealed class SqlServerRewardEventsDbContext(DbContextOptions<SqlServerRew
 
     protected override string? SweepIndexFilter => "[Status] IN (N'Pending', N'InFlight', N'Retrying', N'Waiting')";
 
-    protected override string DeliveringRoutingsFilter => $"[CurrentState] = N'{RoutingState.Delivering}'";
-
-    protected override string CompletedRoutingsFilter => $"[CurrentState] = N'{RoutingState.Completed}'";
+    protected override string EqualsFilter(string column, string value) => $"[{column}] = N'{value}'";
 }

@@ -27,15 +27,11 @@ internal static class DeliveriesApi
     private static async Task<IResult> ListAsync(
         RewardEventsDbContext db, string? endpoint_id, string? status, DateTimeOffset? since, int? offset, int? limit, CancellationToken cancellationToken)
     {
-        var query = db.Deliveries.AsNoTracking();
-        if (endpoint_id is not null)
-        {
-            query = query.Where(d => d.EndpointId == endpoint_id);
-        }
-
+        DeliveryStatus? parsed = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<DeliveryStatus>(status.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var parsed))
+            if (!Enum.TryParse<DeliveryStatus>(status.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var value)
+                || !Enum.IsDefined(value))
             {
                 return Problems.Invalid(new Dictionary<string, string[]>
                 {
@@ -43,20 +39,39 @@ internal static class DeliveriesApi
                 });
             }
 
-            query = query.Where(d => d.Status == parsed);
+            parsed = value;
         }
 
-        if (since is not null)
+        var (rows, next) = await Listing(db, endpoint_id, parsed, since?.UtcDateTime).ReadPageAsync(offset, limit, cancellationToken);
+        return Results.Ok(new Page<DeliveryView>(rows.Select(DeliveryView.From).ToList(), next));
+    }
+
+    /// <summary>
+    /// Deliveries, newest first, optionally of one endpoint, in one status, created since a time. The status and the endpoint
+    /// go into the SQL as literals (escaped by EF Core), not parameters, so that the database plans each apart, also once
+    /// the statement is prepared: dead letters through their own partial index, open ones through the sweep's, a busy
+    /// endpoint's or all deliveries by walking the index of creation times, a rare endpoint's through the endpoint's index.
+    /// A generic plan, made for an endpoint of average size, walked the whole index for a rare one.
+    /// </summary>
+    internal static IQueryable<Delivery> Listing(RewardEventsDbContext db, string? endpointId, DeliveryStatus? status, DateTime? sinceUtc)
+    {
+        var query = db.Deliveries.AsNoTracking();
+        if (endpointId is not null)
         {
-            var sinceUtc = since.Value.UtcDateTime;
-            query = query.Where(d => d.CreatedAt >= sinceUtc);
+            query = query.Where(d => d.EndpointId == EF.Constant(endpointId));
         }
 
-        var skip = Math.Max(0, offset ?? 0);
-        var take = Math.Clamp(limit ?? 100, 1, 500);
-        var items = await query.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id).Skip(skip).Take(take + 1).ToListAsync(cancellationToken);
-        var page = items.Take(take).Select(DeliveryView.From).ToList();
-        return Results.Ok(new Page<DeliveryView>(page, items.Count > take ? skip + take : null));
+        if (status is { } value)
+        {
+            query = query.Where(d => d.Status == EF.Constant(value));
+        }
+
+        if (sinceUtc is { } since)
+        {
+            query = query.Where(d => d.CreatedAt >= since);
+        }
+
+        return query.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id);
     }
 
     private static async Task<IResult> GetAsync(Guid id, RewardEventsDbContext db, CancellationToken cancellationToken)

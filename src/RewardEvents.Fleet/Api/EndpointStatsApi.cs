@@ -36,38 +36,54 @@ internal static class EndpointStatsApi
 
         var now = time.GetUtcNow().UtcDateTime;
         var since = now - span;
-        // Attempts that really left (a short-circuited one never reached the receiver).
-        var attempts = from a in db.Attempts.AsNoTracking()
-                       join d in db.Deliveries.AsNoTracking() on a.DeliveryId equals d.Id
-                       where d.EndpointId == id && a.StartedAt >= since && (a.Error == null || a.Error != "circuit_open")
-                       select a;
-        var counts = await attempts.GroupBy(_ => 1)
-            .Select(g => new { Total = g.Count(), Succeeded = g.Count(a => a.Succeeded) })
-            .FirstOrDefaultAsync(cancellationToken);
-        var total = counts?.Total ?? 0;
-        var succeeded = counts?.Succeeded ?? 0;
+        // Counted by the minute, by the workers (AttemptTally): the window starts with the minute `since` falls in.
+        var fromMinute = EndpointMinute.MinuteOf(since);
+        var buckets = await db.EndpointMinutes.AsNoTracking()
+            .Where(m => m.EndpointId == id && m.Minute >= fromMinute)
+            .GroupBy(m => m.Bucket)
+            .Select(g => new BucketCount(g.Key, g.Sum(m => m.Attempts), g.Sum(m => m.Succeeded), g.Max(m => m.MaxDurationMs)))
+            .ToListAsync(cancellationToken);
+        var total = buckets.Sum(b => b.Attempts);
+        var succeeded = buckets.Sum(b => b.Succeeded);
 
         var waiting = await db.Deliveries.CountAsync(d => d.EndpointId == id
             && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Waiting || d.Status == DeliveryStatus.Retrying
                 || d.Status == DeliveryStatus.InFlight), cancellationToken);
-        var deadLettered = await db.Deliveries.CountAsync(d => d.EndpointId == id && d.Status == DeliveryStatus.DeadLettered && d.FinalAt >= since,
+        var deadLettered = await db.Deliveries.CountAsync(d => d.EndpointId == id && d.Status == DeliveryStatus.DeadLettered && d.FinalAt >= fromMinute,
             cancellationToken);
 
         return Results.Ok(new EndpointStats(
-            id, text, since, total, succeeded, total - succeeded, total == 0 ? null : Math.Round((double)succeeded / total, 4),
-            await PercentileAsync(attempts, total, 0.50, cancellationToken), await PercentileAsync(attempts, total, 0.95, cancellationToken),
+            id, text, fromMinute, total, succeeded, total - succeeded, total == 0 ? null : Math.Round((double)succeeded / total, 4),
+            Percentile(buckets, 0.50), Percentile(buckets, 0.95),
             waiting, deadLettered, EndpointView.CircuitOf(endpoint, now)));
     }
 
-    /// <summary>The nearest-rank percentile of attempt durations, picked by the database (ORDER BY … OFFSET k LIMIT 1) on every provider.</summary>
-    private static async Task<int?> PercentileAsync(IQueryable<Attempt> attempts, int count, double percentile, CancellationToken cancellationToken)
+    /// <summary>The attempts of one latency bucket in the window.</summary>
+    internal sealed record BucketCount(int Bucket, int Attempts, int Succeeded, int MaxDurationMs);
+
+    /// <summary>
+    /// The nearest-rank percentile of the window's attempt durations, to its bucket: the longest attempt of the bucket the
+    /// percentile falls in (never more than the bucket's upper bound, and never less than the exact percentile).
+    /// </summary>
+    internal static int? Percentile(IReadOnlyList<BucketCount> buckets, double percentile)
     {
-        if (count == 0)
+        var total = buckets.Sum(b => b.Attempts);
+        if (total == 0)
         {
             return null;
         }
 
-        var rank = Math.Max(0, (int)Math.Ceiling(percentile * count) - 1);
-        return await attempts.OrderBy(a => a.DurationMs).Skip(rank).Select(a => (int?)a.DurationMs).FirstOrDefaultAsync(cancellationToken);
+        var rank = Math.Max(1, (int)Math.Ceiling(percentile * total));
+        var seen = 0;
+        foreach (var bucket in buckets.Where(b => b.Attempts > 0).OrderBy(b => b.Bucket))
+        {
+            seen += bucket.Attempts;
+            if (seen >= rank)
+            {
+                return bucket.MaxDurationMs;
+            }
+        }
+
+        throw new InvalidOperationException("unreachable: the ranks add up to the total");
     }
 }

@@ -80,12 +80,9 @@ internal static class EndpointsApi
             query = query.Where(e => e.Enabled == wanted);
         }
 
-        var skip = Math.Max(0, offset ?? 0);
-        var take = Math.Clamp(limit ?? 100, 1, 500);
-        var items = await query.OrderByDescending(e => e.CreatedAt).ThenBy(e => e.Id).Skip(skip).Take(take + 1).ToListAsync(cancellationToken);
+        var (rows, next) = await query.OrderByDescending(e => e.CreatedAt).ThenBy(e => e.Id).ReadPageAsync(offset, limit, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
-        var page = items.Take(take).Select(e => EndpointView.From(e, now)).ToList();
-        return Results.Ok(new Page<EndpointView>(page, items.Count > take ? skip + take : null));
+        return Results.Ok(new Page<EndpointView>(rows.Select(e => EndpointView.From(e, now)).ToList(), next));
     }
 
     private static async Task<IResult> UpdateAsync(

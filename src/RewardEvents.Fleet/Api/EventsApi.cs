@@ -17,6 +17,9 @@ internal static class EventsApi
     {
         v1.MapPost("/events", PostAsync).RequireScope(ApiScopes.EventsWrite).WithName("PostEvent").WithSummary("Ingest an event; 202 once the broker has confirmed it.")
             .Produces<EventAccepted>(StatusCodes.Status202Accepted).ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        v1.MapGet("/events", ListAsync).RequireScope(ApiScopes.EventsRead).WithName("ListEvents")
+            .WithSummary("A user's events, latest first (by the user's sequence), each with its routing status and deliveries.")
+            .Produces<Page<EventStatus>>().ProducesValidationProblem();
         v1.MapGet("/events/{eventId}", GetAsync).RequireScope(ApiScopes.EventsRead).WithName("GetEvent").WithSummary("An event's routing status and its deliveries.")
             .Produces<EventStatus>();
     }
@@ -45,6 +48,31 @@ internal static class EventsApi
         }
     }
 
+    private static async Task<IResult> ListAsync(RewardEventsDbContext db, string? user_id, int? offset, int? limit, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(user_id))
+        {
+            return Problems.Invalid(new Dictionary<string, string[]>
+            {
+                ["user_id"] = ["Required: events are listed per user (an event's own record is at /v1/events/{event_id})."],
+            });
+        }
+
+        var (routings, next) = await OfUser(db, user_id).ReadPageAsync(offset, limit, cancellationToken);
+        var ids = routings.Select(r => r.CorrelationId).ToList();
+        var deliveries = (await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.RoutingId)).ToListAsync(cancellationToken))
+            .ToLookup(d => d.RoutingId);
+        return Results.Ok(new Page<EventStatus>(routings.Select(r => Status(r, deliveries[r.CorrelationId])).ToList(), next));
+    }
+
+    /// <summary>A user's routed events, latest first: by the sequence the router gave them, through the index of (user, sequence).</summary>
+    internal static IQueryable<RoutingState> OfUser(RewardEventsDbContext db, string userId) =>
+        db.Routings.AsNoTracking().Where(r => r.UserId == userId).OrderByDescending(r => r.Sequence).ThenBy(r => r.CorrelationId);
+
+    private static EventStatus Status(RoutingState routing, IEnumerable<Delivery> deliveries) => new(
+        routing.EventId, routing.EventType, routing.CurrentState.ToLowerInvariant(), routing.Sequence,
+        routing.ReceivedAt, routing.CompletedAt, deliveries.OrderBy(d => d.EndpointId, StringComparer.Ordinal).Select(DeliveryView.From).ToList());
+
     private static async Task<IResult> GetAsync(string eventId, RewardEventsDbContext db, CancellationToken cancellationToken)
     {
         var routingId = EventIdentity.IdFor(eventId);
@@ -54,10 +82,7 @@ internal static class EventsApi
             return Problems.NotFound($"No event '{eventId}' has been routed (it may still be on its way to the router).");
         }
 
-        var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.RoutingId == routingId)
-            .OrderBy(d => d.EndpointId).ToListAsync(cancellationToken);
-        return Results.Ok(new EventStatus(
-            routing.EventId, routing.EventType, routing.CurrentState.ToLowerInvariant(), routing.Sequence,
-            routing.ReceivedAt, routing.CompletedAt, deliveries.Select(DeliveryView.From).ToList()));
+        var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.RoutingId == routingId).ToListAsync(cancellationToken);
+        return Results.Ok(Status(routing, deliveries));
     }
 }

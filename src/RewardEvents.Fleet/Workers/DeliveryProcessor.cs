@@ -20,6 +20,7 @@ internal sealed partial class DeliveryProcessor(
     IDeliveryDispatcher dispatcher,
     FirstAttemptClaims claims,
     DeliveredWriter deliveredWriter,
+    AttemptTally tally,
     EndpointHealth health,
     EndpointSecrets secrets,
     IOptions<DeliveryOptions> options,
@@ -89,7 +90,7 @@ internal sealed partial class DeliveryProcessor(
             // The common case in one round trip: claimed unless an earlier delivery is unfinished.
             if (await ClaimAsync(delivery, unblockedOnly: true, cancellationToken))
             {
-                await LostAttempts.RecordAsync(Db, delivery, _options, Now, cancellationToken);
+                await LostAttempts.RecordAsync(Db, delivery, _options, tally, Now, cancellationToken);
                 await AttemptAsync(delivery, endpoint, loaded.Payload, shortCircuit: false, context);
                 return;
             }
@@ -124,7 +125,7 @@ internal sealed partial class DeliveryProcessor(
         }
 
         // Taking over an attempt whose lease ran out: put the lost one on record first.
-        await LostAttempts.RecordAsync(Db, delivery, _options, Now, cancellationToken);
+        await LostAttempts.RecordAsync(Db, delivery, _options, tally, Now, cancellationToken);
 
         await AttemptAsync(delivery, endpoint, loaded.Payload, shortCircuit, context);
     }
@@ -252,6 +253,7 @@ internal sealed partial class DeliveryProcessor(
         {
             await health.RecordSuccessAsync(endpoint, Now, context, cancellationToken);
             var outcome = await deliveredWriter.WriteAsync(attempt, delivery, result.StatusCode, Now, cancellationToken);
+            tally.Record(delivery.EndpointId, attempt);
             if (outcome.Finished)
             {
                 delivery.Status = DeliveryStatus.Delivered;
@@ -271,9 +273,9 @@ internal sealed partial class DeliveryProcessor(
 
         Db.Attempts.Add(attempt);
         await Db.SaveChangesAsync(cancellationToken);
-
         if (!shortCircuit)
         {
+            tally.Record(delivery.EndpointId, attempt);
             await health.RecordFailureAsync(endpoint, result, Now, context, cancellationToken);
         }
 

@@ -20,6 +20,7 @@ internal sealed partial class DeliveryScheduler(
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryScheduler> logger,
+    AttemptTally tally,
     BrokerReconnections? reconnections = null) : BackgroundService
 {
     private const int BatchSize = 500;
@@ -94,7 +95,7 @@ internal sealed partial class DeliveryScheduler(
                     .SetProperty(d => d.LeaseUntil, (DateTime?)null), cancellationToken);
             if (taken == 1)
             {
-                await LostAttempts.RecordAsync(db, delivery, options.Value, now, cancellationToken);
+                await LostAttempts.RecordAsync(db, delivery, options.Value, tally, now, cancellationToken);
                 await dispatcher.DispatchAsync(sender, DeliveryCommands.For(delivery), cancellationToken);
             }
         }

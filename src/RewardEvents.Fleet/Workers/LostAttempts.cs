@@ -9,7 +9,8 @@ namespace RewardEvents.Fleet.Workers;
 /// </summary>
 internal static class LostAttempts
 {
-    public static async Task RecordAsync(RewardEventsDbContext db, Delivery delivery, DeliveryOptions options, DateTime now, CancellationToken cancellationToken)
+    public static async Task RecordAsync(
+        RewardEventsDbContext db, Delivery delivery, DeliveryOptions options, AttemptTally tally, DateTime now, CancellationToken cancellationToken)
     {
         if (delivery.Status != DeliveryStatus.InFlight || delivery.AttemptCount == 0
             || await db.Attempts.AnyAsync(a => a.DeliveryId == delivery.Id && a.Number == delivery.AttemptCount, cancellationToken))
@@ -17,7 +18,7 @@ internal static class LostAttempts
             return;
         }
 
-        db.Attempts.Add(new Attempt
+        var attempt = new Attempt
         {
             DeliveryId = delivery.Id,
             Number = delivery.AttemptCount,
@@ -25,7 +26,9 @@ internal static class LostAttempts
             DurationMs = 0,
             Error = "worker_lost",
             Succeeded = false,
-        });
+        };
+        db.Attempts.Add(attempt);
         await db.SaveChangesAsync(cancellationToken);
+        tally.Record(delivery.EndpointId, attempt);
     }
 }

@@ -195,8 +195,22 @@ public abstract class EndpointManagementScenarios(EmbeddedServerFixture fixture)
         Assert.Equal(2, stats.GetProperty("succeeded").GetInt32());
         Assert.Equal(2, stats.GetProperty("failed").GetInt32());
         Assert.Equal(0.5, stats.GetProperty("success_rate").GetDouble());
-        Assert.True(stats.GetProperty("latency_p50_ms").GetInt32() >= 0);
-        Assert.True(stats.GetProperty("latency_p95_ms").GetInt32() >= stats.GetProperty("latency_p50_ms").GetInt32());
+        // The percentiles to their latency bucket: the longest attempt of the bucket the exact percentile falls in.
+        var durations = new List<int>();
+        foreach (var delivery in (await api.GetFromJsonAsync<JsonElement>($"/v1/deliveries?endpoint_id={id}")).GetProperty("items").EnumerateArray())
+        {
+            var attempts = await api.GetFromJsonAsync<JsonElement>($"/v1/deliveries/{delivery.GetProperty("id").GetString()}/attempts");
+            durations.AddRange(attempts.EnumerateArray().Select(a => a.GetProperty("duration_ms").GetInt32()));
+        }
+
+        Assert.Equal(4, durations.Count);
+        durations.Sort();
+        foreach (var (name, exact) in new[] { ("latency_p50_ms", durations[1]), ("latency_p95_ms", durations[3]) })
+        {
+            var bucket = RewardEvents.Persistence.LatencyBuckets.Of(exact);
+            Assert.Equal(durations.Where(d => RewardEvents.Persistence.LatencyBuckets.Of(d) == bucket).Max(), stats.GetProperty(name).GetInt32());
+        }
+
         Assert.Equal(0, stats.GetProperty("waiting").GetInt32());
         Assert.Equal(0, stats.GetProperty("dead_lettered").GetInt32());
         Assert.Equal("closed", stats.GetProperty("circuit").GetString());

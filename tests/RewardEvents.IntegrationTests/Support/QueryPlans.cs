@@ -63,7 +63,9 @@ public static class QueryPlans
         IEnumerable<Guid> guids => ($"'{{{string.Join(",", guids)}}}'::uuid[]", "uuid[]"),
         IEnumerable<string> texts => ($"'{{{string.Join(",", texts.Select(ArrayElement))}}}'::text[]", "text[]"),
         int number => (number.ToString(System.Globalization.CultureInfo.InvariantCulture), "integer"),
-        _ => throw new NotSupportedException($"parameter {parameter.ParameterName} is neither a Guid nor a string collection nor an integer"),
+        string text => ($"'{text.Replace("'", "''", StringComparison.Ordinal)}'", "text"),
+        DateTime time => ($"'{time.ToString("O", System.Globalization.CultureInfo.InvariantCulture)}'::timestamptz", "timestamptz"),
+        _ => throw new NotSupportedException($"parameter {parameter.ParameterName} is not a Guid or string collection, an integer, a string or a time"),
     };
 
     /// <summary>A string as an element of an array literal inside an SQL string literal: double-quoted, escaped for both.</summary>

@@ -200,6 +200,8 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CreatedAt");
+
                     b.HasIndex("RoutingId", "EndpointId")
                         .IsUnique();
 
@@ -211,7 +213,38 @@ namespace RewardEvents.Persistence.Migrations.Postgres
                     b.HasIndex("EndpointId", "UserId", "Sequence")
                         .HasFilter("\"Status\" <> 'Delivered' AND \"Status\" <> 'DeadLettered'");
 
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_deliveries_DeadLettered")
+                        .HasFilter("\"Status\" = 'DeadLettered'");
+
                     b.ToTable("deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("RewardEvents.Persistence.EndpointMinute", b =>
+                {
+                    b.Property<string>("EndpointId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<DateTime>("Minute")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Bucket")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxDurationMs")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("integer");
+
+                    b.HasKey("EndpointId", "Minute", "Bucket");
+
+                    b.HasIndex("Minute");
+
+                    b.ToTable("endpoint_minutes", (string)null);
                 });
 
             modelBuilder.Entity("RewardEvents.Persistence.EndpointsStamp", b =>
@@ -292,6 +325,8 @@ namespace RewardEvents.Persistence.Migrations.Postgres
 
                     b.HasIndex("EventId")
                         .IsUnique();
+
+                    b.HasIndex("UserId", "Sequence");
 
                     b.ToTable("routings", (string)null);
                 });

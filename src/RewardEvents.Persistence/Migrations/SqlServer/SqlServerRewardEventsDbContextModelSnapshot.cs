@@ -200,6 +200,8 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CreatedAt");
+
                     b.HasIndex("RoutingId", "EndpointId")
                         .IsUnique();
 
@@ -211,7 +213,38 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
                     b.HasIndex("EndpointId", "UserId", "Sequence")
                         .HasFilter("[Status] <> N'Delivered' AND [Status] <> N'DeadLettered'");
 
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_deliveries_DeadLettered")
+                        .HasFilter("[Status] = N'DeadLettered'");
+
                     b.ToTable("deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("RewardEvents.Persistence.EndpointMinute", b =>
+                {
+                    b.Property<string>("EndpointId")
+                        .HasMaxLength(40)
+                        .HasColumnType("nvarchar(40)");
+
+                    b.Property<DateTime>("Minute")
+                        .HasColumnType("datetime2");
+
+                    b.Property<int>("Bucket")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("int");
+
+                    b.Property<int>("MaxDurationMs")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("int");
+
+                    b.HasKey("EndpointId", "Minute", "Bucket");
+
+                    b.HasIndex("Minute");
+
+                    b.ToTable("endpoint_minutes", (string)null);
                 });
 
             modelBuilder.Entity("RewardEvents.Persistence.EndpointsStamp", b =>
@@ -292,6 +325,8 @@ namespace RewardEvents.Persistence.Migrations.SqlServer
 
                     b.HasIndex("EventId")
                         .IsUnique();
+
+                    b.HasIndex("UserId", "Sequence");
 
                     b.ToTable("routings", (string)null);
                 });

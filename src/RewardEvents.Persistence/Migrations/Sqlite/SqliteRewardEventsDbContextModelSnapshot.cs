@@ -191,6 +191,8 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CreatedAt");
+
                     b.HasIndex("RoutingId", "EndpointId")
                         .IsUnique();
 
@@ -201,7 +203,38 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
                     b.HasIndex("EndpointId", "UserId", "Sequence")
                         .HasFilter("\"Status\" <> 'Delivered' AND \"Status\" <> 'DeadLettered'");
 
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_deliveries_DeadLettered")
+                        .HasFilter("\"Status\" = 'DeadLettered'");
+
                     b.ToTable("deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("RewardEvents.Persistence.EndpointMinute", b =>
+                {
+                    b.Property<string>("EndpointId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("Minute")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Bucket")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxDurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("EndpointId", "Minute", "Bucket");
+
+                    b.HasIndex("Minute");
+
+                    b.ToTable("endpoint_minutes", (string)null);
                 });
 
             modelBuilder.Entity("RewardEvents.Persistence.EndpointsStamp", b =>
@@ -282,6 +315,8 @@ namespace RewardEvents.Persistence.Migrations.Sqlite
 
                     b.HasIndex("EventId")
                         .IsUnique();
+
+                    b.HasIndex("UserId", "Sequence");
 
                     b.ToTable("routings", (string)null);
                 });
