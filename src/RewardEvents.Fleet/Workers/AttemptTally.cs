@@ -111,8 +111,16 @@ internal sealed partial class AttemptTally(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        // The last counts, after the consumers have finished (this service stops after the bus).
-        await FlushOrLogAsync(cancellationToken);
+        // The last counts, after the consumers have finished (this service stops after the bus). A stop that has run out
+        // of time, or a database that is gone, costs these counts only, never the host's orderly stop.
+        try
+        {
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            LogLastFlushFailed(ex);
+        }
     }
 
     private async Task FlushOrLogAsync(CancellationToken cancellationToken)
@@ -158,6 +166,9 @@ internal sealed partial class AttemptTally(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Adding attempt counts to endpoint_minutes failed; they are kept for the next flush")]
     private partial void LogFlushFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Adding the last attempt counts to endpoint_minutes at stop failed; endpoint stats will miss them (the attempts are on record)")]
+    private partial void LogLastFlushFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting old rows of endpoint_minutes failed; retrying later")]
     private partial void LogPruneFailed(Exception exception);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RewardEvents.Fleet;
@@ -64,6 +65,37 @@ public sealed class AttemptTallyTests(PostgresServer postgres)
         {
             await CountsAddUpAsync(services);
             await PrunesOldMinutesAsync(services);
+        });
+
+    /// <summary>
+    /// At stop the tally adds its last counts; a stop that has run out of time loses them with a warning but does not fail
+    /// the host's stop (which would fail every service stopping after it).
+    /// </summary>
+    [Fact]
+    public Task At_stop_the_last_counts_go_in_and_a_stop_out_of_time_loses_them_without_failing() =>
+        SqliteFileDatabase.UseServicesAsync("tallystop", async services =>
+        {
+            var cancellationToken = TestContext.Current.CancellationToken;
+            var log = new CapturingLoggerProvider(typeof(AttemptTally).FullName!);
+            using var loggers = LoggerFactory.Create(logging => logging.AddProvider(log));
+            var tally = new AttemptTally(
+                services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, loggers.CreateLogger<AttemptTally>());
+            await tally.StartAsync(cancellationToken);
+            tally.Record("ep_late", Start, 12, succeeded: true);
+            using var outOfTime = new CancellationTokenSource();
+            await outOfTime.CancelAsync();
+            await tally.StopAsync(outOfTime.Token);
+            Assert.Single(log.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("at stop", StringComparison.Ordinal));
+
+            var inTime = new AttemptTally(
+                services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<AttemptTally>.Instance);
+            await inTime.StartAsync(cancellationToken);
+            inTime.Record("ep_late", Start, 40, succeeded: false);
+            await inTime.StopAsync(cancellationToken);
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<RewardEventsDbContext>();
+            var row = Assert.Single(await db.EndpointMinutes.AsNoTracking().ToListAsync(cancellationToken));
+            Assert.Equal(("ep_late", 1, 0, 40), (row.EndpointId, row.Attempts, row.Succeeded, row.MaxDurationMs));
         });
 
     /// <summary>
