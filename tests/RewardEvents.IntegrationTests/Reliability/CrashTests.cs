@@ -133,6 +133,18 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
         receiver.Hold = _ => first.TrySetResult() ? release.Task : Task.CompletedTask;
         await RetryScheduleTests.CreateEndpointAsync(client, receiver.Url, []);
 
+        // A copy of every dispatch message to the partition, in a durable queue no one consumes: what the restart does to
+        // the messages themselves shows there, whatever the worker sends again once it is back (it may be back before
+        // this test looks, and it reads the partition's queue itself).
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
+        const string copies = "test.dispatch-copies";
+        await using (var connection = await factory.CreateConnectionAsync(cancellationToken))
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            await channel.QueueDeclareAsync(copies, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(copies, Fleet.Messaging.DeliveryTopology.PartitionQueue(0), "", cancellationToken: cancellationToken);
+        }
+
         // One delivery held at the receiver, so the partition's one consumer takes nothing more; four wait in the queue.
         const int events = 5;
         for (var i = 0; i < events; i++)
@@ -141,22 +153,19 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
         }
 
         await first.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(vhost.AmqpUri) };
         await Eventually.UntilAsync(async () =>
         {
             await using var connection = await factory.CreateConnectionAsync(cancellationToken);
             await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             return (await channel.QueueDeclarePassiveAsync(Fleet.Messaging.DeliveryTopology.PartitionQueue(0), cancellationToken)).MessageCount == events - 1;
         }, TimeSpan.FromSeconds(30), "four dispatch messages wait in the partition");
+        var sent = await PeekBodiesAsync(factory, copies, cancellationToken);
+        Assert.Equal(events, sent.Count);
 
         await own.RestartAsync();
-        await using (var connection = await factory.CreateConnectionAsync(cancellationToken))
-        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
-        {
-            var left = (await channel.QueueDeclarePassiveAsync(Fleet.Messaging.DeliveryTopology.PartitionQueue(0), cancellationToken)).MessageCount;
-            // Persistent: the four waiting and the held one's, unacknowledged when the connection went. Transient: none.
-            Assert.Equal(persistentDispatch ? (uint)events : 0u, left);
-        }
+        var kept = await PeekBodiesAsync(factory, copies, cancellationToken);
+        // Persistent: every message the broker had survives. Transient: none does (what is there now, the worker sent again).
+        Assert.Equal(persistentDispatch ? events : 0, sent.Count(kept.Contains));
 
         release.SetResult();
 
@@ -164,6 +173,21 @@ public sealed class CrashTests(RabbitMqBroker broker, PostgresServer postgres) :
         await Eventually.UntilAsync(
             () => Task.FromResult(receiver.Delivered().Count == events), TimeSpan.FromSeconds(60), "every event is delivered after the restart");
         Assert.Equal(Enumerable.Range(0, events).Select(i => $"evt_restart_{i}").Order(), receiver.Delivered().Select(r => r.EventId).Order());
+    }
+
+    /// <summary>The bodies of the messages ready in <paramref name="queue"/>, left in it (taken unacknowledged, then requeued).</summary>
+    private static async Task<HashSet<string>> PeekBodiesAsync(RabbitMQ.Client.ConnectionFactory factory, string queue, CancellationToken cancellationToken)
+    {
+        var bodies = new HashSet<string>(StringComparer.Ordinal);
+        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        while (await channel.BasicGetAsync(queue, autoAck: false, cancellationToken) is { } message)
+        {
+            bodies.Add(Convert.ToBase64String(message.Body.Span));
+        }
+
+        // Closing the channel returns every message it took to the queue.
+        return bodies;
     }
 
     [Fact]
