@@ -61,4 +61,8 @@ public sealed record SecondOfLatency(int Second, DateTimeOffset At, int Count, d
 /// How the run warmed up: events and rounds before the clock started, each host's share of the last
 /// round spent compiling, and whether that share had fallen to the threshold.
 /// </summary>
-public sealed record WarmupResult(int Events, int Rounds, IReadOnlyDictionary<string, double> JitShareOfLastRound, bool Settled);
+public sealed record WarmupResult(int Events, int Rounds, IReadOnlyDictionary<string, double> JitShareOfLastRound, bool Settled)
+{
+    /// <summary>Rounds at the run's fixed rate after the bulk ones (none for a bulk run).</summary>
+    public int PacedRounds { get; init; }
+}

@@ -174,19 +174,57 @@ public static class FleetRun
     /// <summary>
     /// Rounds of <see cref="BenchOptions.Warmup"/> events, each waited for, until no host spent more than
     /// <see cref="BenchOptions.WarmupJitShare"/> of a round compiling (or <see cref="BenchOptions.WarmupRounds"/> ran).
+    /// A run at a fixed rate then gets paced rounds of <see cref="PacedRound"/> at its rate until one is as quiet: at a
+    /// moderate rate the hosts take paths bulk rounds leave cold (batches of one or two, the timers between them), and the
+    /// runtime moves methods to optimised code once compiling has been quiet for a moment, which after bulk rounds alone
+    /// can first happen inside the measured window (half a second of compiling per worker there in one run).
     /// </summary>
     private static async Task<WarmupResult> WarmUpAsync(
         IBus bus, WebhookReceiver receiver, IReadOnlyList<HostProcess> hosts, FleetScenario scenario, BenchOptions options)
     {
         var rounds = 0;
+        var paced = 0;
         var events = 0;
         var share = new Dictionary<string, double>();
         while (options.Warmup > 0 && rounds < options.WarmupRounds)
         {
+            var (warm, jit) = await RoundAsync(() => EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout));
+            share = jit;
+            rounds++;
+            events += warm;
+            if (Quiet(share))
+            {
+                break;
+            }
+        }
+
+        while (options.Warmup > 0 && scenario.Rate is { } rate && paced < options.WarmupRounds)
+        {
+            var (warm, jit) = await RoundAsync(() => EventProducer.PublishPacedAsync(bus, scenario.Users, rate, PacedRound));
+            share = jit;
+            paced++;
+            events += warm;
+            if (Quiet(share))
+            {
+                break;
+            }
+        }
+
+        var settled = share.Count == 0 || Quiet(share);
+        var pacedText = paced > 0 ? string.Create(CultureInfo.InvariantCulture, $" and {paced} paced at {scenario.Rate}/s") : "";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  warm-up: {events} events in {rounds} round(s){pacedText}; share of the last round spent compiling: {string.Join(" ", share.Select(s => $"{s.Key}={s.Value:P1}"))}{(settled ? "" : " (still compiling: figures include JIT)")}"));
+        return new WarmupResult(events, rounds, share, settled) { PacedRounds = paced };
+
+        bool Quiet(Dictionary<string, double> jit) => jit.Values.Max() <= options.WarmupJitShare;
+
+        // One round, waited for: the events published and each host's share of the round's time spent compiling.
+        async Task<(int Events, Dictionary<string, double> JitShare)> RoundAsync(Func<Task<int>> publish)
+        {
             var before = await RuntimeSecondsAsync(hosts);
             var clock = Stopwatch.StartNew();
             receiver.Reset();
-            var warm = await EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout);
+            var warm = await publish();
             if (!await receiver.Receipts.WaitForAsync(warm * scenario.Endpoints, options.DrainTimeout))
             {
                 Console.Error.WriteLine($"  warm-up: {receiver.Receipts.Unique} of {warm * scenario.Endpoints} delivered in time; measuring anyway");
@@ -194,20 +232,12 @@ public static class FleetRun
 
             var after = await RuntimeSecondsAsync(hosts);
             var seconds = clock.Elapsed.TotalSeconds;
-            share = after.ToDictionary(a => a.Key, a => (a.Value.Jit - before[a.Key].Jit) / seconds);
-            rounds++;
-            events += warm;
-            if (share.Values.Max() <= options.WarmupJitShare)
-            {
-                break;
-            }
+            return (warm, after.ToDictionary(a => a.Key, a => (a.Value.Jit - before[a.Key].Jit) / seconds));
         }
-
-        var settled = share.Count == 0 || share.Values.Max() <= options.WarmupJitShare;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  warm-up: {events} events in {rounds} round(s); share of the last round spent compiling: {string.Join(" ", share.Select(s => $"{s.Key}={s.Value:P1}"))}{(settled ? "" : " (still compiling: figures include JIT)")}"));
-        return new WarmupResult(events, rounds, share, settled);
     }
+
+    /// <summary>The length of one paced warm-up round of a run at a fixed rate.</summary>
+    private static readonly TimeSpan PacedRound = TimeSpan.FromSeconds(3);
 
     private static async Task<IReadOnlyDictionary<string, RuntimeSeconds>> RuntimeSecondsAsync(IReadOnlyList<HostProcess> hosts) =>
         (await ScrapeAsync(hosts)).ToDictionary(s => s.Key, s => RuntimeTime.From(s.Value));

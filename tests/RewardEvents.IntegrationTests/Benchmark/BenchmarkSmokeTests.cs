@@ -108,6 +108,11 @@ public sealed class BenchmarkSmokeTests
         });
         var fixedRate = root.GetProperty("fixed_rate");
         Assert.True(fixedRate.GetProperty("delivered").GetInt32() > 0, "the fixed-rate run delivered");
+        // Only the fixed-rate run warms up at its rate too, after the bulk rounds; its warm-up counts those events.
+        Assert.All(fleet, run => Assert.Equal(0, run.GetProperty("warmup").GetProperty("paced_rounds").GetInt32()));
+        var warmup = fixedRate.GetProperty("warmup");
+        Assert.InRange(warmup.GetProperty("paced_rounds").GetInt32(), 1, warmup.GetProperty("rounds").GetInt32());
+        Assert.True(warmup.GetProperty("events").GetInt32() > warmup.GetProperty("rounds").GetInt32() * 4, $"{warmup}");
         // Its latency second by second accounts for every delivery it received.
         var seconds = fixedRate.GetProperty("latency_by_second").EnumerateArray().ToList();
         Assert.Equal(fixedRate.GetProperty("delivered").GetInt32(), seconds.Sum(s => s.GetProperty("count").GetInt32()));
