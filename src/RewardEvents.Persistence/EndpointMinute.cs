@@ -20,6 +20,14 @@ public sealed class EndpointMinute
     /// <summary>The longest of these attempts, in milliseconds.</summary>
     public int MaxDurationMs { get; set; }
 
+    /// <summary>Adds counts of attempts of the same endpoint, minute and bucket to these.</summary>
+    public void Add(int attempts, int succeeded, int maxDurationMs)
+    {
+        Attempts += attempts;
+        Succeeded += succeeded;
+        MaxDurationMs = Math.Max(MaxDurationMs, maxDurationMs);
+    }
+
     /// <summary>The start of the minute <paramref name="time"/> falls in (UTC).</summary>
     public static DateTime MinuteOf(DateTime time) => new(time.Ticks - time.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
 }

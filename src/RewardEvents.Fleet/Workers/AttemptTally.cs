@@ -44,9 +44,7 @@ internal sealed partial class AttemptTally(
                 _counts[key] = row;
             }
 
-            row.Attempts++;
-            row.Succeeded += succeeded ? 1 : 0;
-            row.MaxDurationMs = Math.Max(row.MaxDurationMs, durationMs);
+            row.Add(1, succeeded ? 1 : 0, durationMs);
         }
     }
 
@@ -79,9 +77,7 @@ internal sealed partial class AttemptTally(
                 {
                     if (_counts.TryGetValue(key, out var since))
                     {
-                        row.Attempts += since.Attempts;
-                        row.Succeeded += since.Succeeded;
-                        row.MaxDurationMs = Math.Max(row.MaxDurationMs, since.MaxDurationMs);
+                        row.Add(since.Attempts, since.Succeeded, since.MaxDurationMs);
                     }
 
                     _counts[key] = row;
