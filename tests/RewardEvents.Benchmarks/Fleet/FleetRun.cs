@@ -182,33 +182,14 @@ public static class FleetRun
     private static async Task<WarmupResult> WarmUpAsync(
         IBus bus, WebhookReceiver receiver, IReadOnlyList<HostProcess> hosts, FleetScenario scenario, BenchOptions options)
     {
-        var rounds = 0;
-        var paced = 0;
         var events = 0;
         var share = new Dictionary<string, double>();
-        while (options.Warmup > 0 && rounds < options.WarmupRounds)
-        {
-            var (warm, jit) = await RoundAsync(() => EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout));
-            share = jit;
-            rounds++;
-            events += warm;
-            if (Quiet(share))
-            {
-                break;
-            }
-        }
-
-        while (options.Warmup > 0 && scenario.Rate is { } rate && paced < options.WarmupRounds)
-        {
-            var (warm, jit) = await RoundAsync(() => EventProducer.PublishPacedAsync(bus, scenario.Users, rate, PacedRound));
-            share = jit;
-            paced++;
-            events += warm;
-            if (Quiet(share))
-            {
-                break;
-            }
-        }
+        var rounds = options.Warmup > 0
+            ? await UntilQuietAsync(() => EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout))
+            : 0;
+        var paced = options.Warmup > 0 && scenario.Rate is { } rate
+            ? await UntilQuietAsync(() => EventProducer.PublishPacedAsync(bus, scenario.Users, rate, PacedRound))
+            : 0;
 
         var settled = share.Count == 0 || Quiet(share);
         var pacedText = paced > 0 ? string.Create(CultureInfo.InvariantCulture, $" and {paced} paced at {scenario.Rate}/s") : "";
@@ -218,21 +199,34 @@ public static class FleetRun
 
         bool Quiet(Dictionary<string, double> jit) => jit.Values.Max() <= options.WarmupJitShare;
 
-        // One round, waited for: the events published and each host's share of the round's time spent compiling.
-        async Task<(int Events, Dictionary<string, double> JitShare)> RoundAsync(Func<Task<int>> publish)
+        // Rounds, each waited for, until one in which no host spent more than the share compiling, or the most rounds
+        // ran; adds their events and keeps the last round's shares. How many rounds ran.
+        async Task<int> UntilQuietAsync(Func<Task<int>> publish)
         {
-            var before = await RuntimeSecondsAsync(hosts);
-            var clock = Stopwatch.StartNew();
-            receiver.Reset();
-            var warm = await publish();
-            if (!await receiver.Receipts.WaitForAsync(warm * scenario.Endpoints, options.DrainTimeout))
+            var ran = 0;
+            while (ran < options.WarmupRounds)
             {
-                Console.Error.WriteLine($"  warm-up: {receiver.Receipts.Unique} of {warm * scenario.Endpoints} delivered in time; measuring anyway");
+                var before = await RuntimeSecondsAsync(hosts);
+                var clock = Stopwatch.StartNew();
+                receiver.Reset();
+                var warm = await publish();
+                if (!await receiver.Receipts.WaitForAsync(warm * scenario.Endpoints, options.DrainTimeout))
+                {
+                    Console.Error.WriteLine($"  warm-up: {receiver.Receipts.Unique} of {warm * scenario.Endpoints} delivered in time; measuring anyway");
+                }
+
+                var after = await RuntimeSecondsAsync(hosts);
+                var seconds = clock.Elapsed.TotalSeconds;
+                share = after.ToDictionary(a => a.Key, a => (a.Value.Jit - before[a.Key].Jit) / seconds);
+                ran++;
+                events += warm;
+                if (Quiet(share))
+                {
+                    break;
+                }
             }
 
-            var after = await RuntimeSecondsAsync(hosts);
-            var seconds = clock.Elapsed.TotalSeconds;
-            return (warm, after.ToDictionary(a => a.Key, a => (a.Value.Jit - before[a.Key].Jit) / seconds));
+            return ran;
         }
     }
 
