@@ -48,9 +48,7 @@ public sealed class EventsListingTests(PostgresServer postgres, EmbeddedServerFi
             foreach (var generic in new[] { false, true })
             {
                 await using var command = query.CreateDbCommand();
-                var plan = generic
-                    ? await QueryPlans.ExplainAnalyzeGenericAsync(command, cancellationToken)
-                    : await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
+                var plan = await QueryPlans.ExplainAnalyzeAsync(command, generic, cancellationToken);
                 var read = QueryPlans.RowsRead(plan, "routings", _ => true);
                 Assert.True(read <= bound, $"{user}, {(generic ? "generic" : "custom")} plan: a page read {read} routing rows of {routings.Count} (at most {bound} expected); plan: {plan}");
             }

@@ -16,6 +16,10 @@ public static class QueryPlans
         return RootPlan(await command.ExecuteScalarAsync(cancellationToken));
     }
 
+    /// <summary>The plan made for the command's values, or with <paramref name="generic"/> the generic one (<see cref="ExplainAnalyzeGenericAsync"/>).</summary>
+    public static Task<JsonElement> ExplainAnalyzeAsync(DbCommand command, bool generic, CancellationToken cancellationToken) =>
+        generic ? ExplainAnalyzeGenericAsync(command, cancellationToken) : ExplainAnalyzeAsync(command, cancellationToken);
+
     /// <summary>
     /// Prepares the command (an EF query, or one of the fleet's statements with <c>@name</c> placeholders, whose
     /// parameters are Guid or string collections or integers) on the server and runs it under EXPLAIN ANALYZE with

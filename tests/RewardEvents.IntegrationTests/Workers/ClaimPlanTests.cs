@@ -160,9 +160,7 @@ public sealed class ClaimPlanTests(PostgresServer postgres) : IAsyncLifetime
         var cancellationToken = TestContext.Current.CancellationToken;
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = query.CreateDbCommand();
-        var plan = genericPlan
-            ? await QueryPlans.ExplainAnalyzeGenericAsync(command, cancellationToken)
-            : await QueryPlans.ExplainAnalyzeAsync(command, cancellationToken);
+        var plan = await QueryPlans.ExplainAnalyzeAsync(command, genericPlan, cancellationToken);
         var read = QueryPlans.RowsRead(plan, "deliveries", alias => alias == "d");
         Assert.True(read <= 2 * batch, $"the {what} of {batch} deliveries{(genericPlan ? " (generic plan)" : "")} read {read} delivery rows with {Users * PendingPerUser * 2} pending; plan: {plan}");
     }
