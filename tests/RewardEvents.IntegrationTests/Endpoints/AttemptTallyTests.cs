@@ -78,8 +78,7 @@ public sealed class AttemptTallyTests(PostgresServer postgres)
             var cancellationToken = TestContext.Current.CancellationToken;
             var log = new CapturingLoggerProvider(typeof(AttemptTally).FullName!);
             using var loggers = LoggerFactory.Create(logging => logging.AddProvider(log));
-            var tally = new AttemptTally(
-                services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, loggers.CreateLogger<AttemptTally>());
+            var tally = Tally(services, loggers.CreateLogger<AttemptTally>());
             await tally.StartAsync(cancellationToken);
             tally.Record("ep_late", Start, 12, succeeded: true);
             using var outOfTime = new CancellationTokenSource();
@@ -87,8 +86,7 @@ public sealed class AttemptTallyTests(PostgresServer postgres)
             await tally.StopAsync(outOfTime.Token);
             Assert.Single(log.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("at stop", StringComparison.Ordinal));
 
-            var inTime = new AttemptTally(
-                services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<AttemptTally>.Instance);
+            var inTime = Tally(services);
             await inTime.StartAsync(cancellationToken);
             inTime.Record("ep_late", Start, 40, succeeded: false);
             await inTime.StopAsync(cancellationToken);
@@ -151,6 +149,6 @@ public sealed class AttemptTallyTests(PostgresServer postgres)
         Assert.Equal(before, deleted + left.Count);
     }
 
-    private static AttemptTally Tally(ServiceProvider services) => new(
-        services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<AttemptTally>.Instance);
+    private static AttemptTally Tally(ServiceProvider services, ILogger<AttemptTally>? logger = null) => new(
+        services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new DeliveryOptions()), TimeProvider.System, logger ?? NullLogger<AttemptTally>.Instance);
 }
