@@ -61,6 +61,7 @@ public abstract class RewardEventsDbContext(DbContextOptions options) : DbContex
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
+        KeysetOrder.Configure(modelBuilder);
 
         modelBuilder.Entity<WebhookEndpoint>(e =>
         {

@@ -45,4 +45,4 @@ internal sealed record TestEventAccepted(Guid DeliveryId, string EventId, string
 
 internal sealed record SecretRotated(string EndpointId, string Secret, DateTime? PreviousSecretExpiresAt);
 
-internal sealed record Page<T>(IReadOnlyList<T> Items, int? NextOffset);
+internal sealed record Page<T>(IReadOnlyList<T> Items, int? NextOffset, string? NextCursor);

@@ -25,7 +25,8 @@ internal static class DeliveriesApi
     }
 
     private static async Task<IResult> ListAsync(
-        RewardEventsDbContext db, string? endpoint_id, string? status, DateTimeOffset? since, int? offset, int? limit, CancellationToken cancellationToken)
+        RewardEventsDbContext db, string? endpoint_id, string? status, DateTimeOffset? since, int? offset, string? cursor, int? limit,
+        CancellationToken cancellationToken)
     {
         DeliveryStatus? parsed = null;
         if (status is not null)
@@ -42,9 +43,20 @@ internal static class DeliveriesApi
             parsed = value;
         }
 
-        var (rows, next) = await Listing(db, endpoint_id, parsed, since?.UtcDateTime).ReadPageAsync(offset, limit, cancellationToken);
-        return Results.Ok(new Page<DeliveryView>(rows.Select(DeliveryView.From).ToList(), next));
+        var (page, error) = await Listing(db, endpoint_id, parsed, since?.UtcDateTime).ReadPageAsync(Keyset, offset, cursor, limit, cancellationToken);
+        return error ?? Results.Ok(new Page<DeliveryView>(page!.Rows.Select(DeliveryView.From).ToList(), page.NextOffset, page.NextCursor));
     }
+
+    /// <summary>
+    /// The listing's cursor: the last row's creation time and id, the listing's order. The rows after it are those created
+    /// earlier, and those created at the same moment (an event's deliveries share it) that sort after its id.
+    /// </summary>
+    internal static readonly Keyset<Delivery> Keyset = new(
+        "deliveries",
+        d => CursorKey.Of(d.CreatedAt, d.Id.ToString("N")),
+        key => CursorKey.TryRead(key, out DateTime createdAt, out Guid id)
+            ? d => d.CreatedAt <= createdAt && (d.CreatedAt < createdAt || KeysetOrder.After(d.Id, id))
+            : null);
 
     /// <summary>
     /// Deliveries, newest first, optionally of one endpoint, in one status, created since a time. The status and the endpoint

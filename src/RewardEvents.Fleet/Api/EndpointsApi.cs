@@ -72,7 +72,7 @@ internal static class EndpointsApi
     }
 
     private static async Task<IResult> ListAsync(
-        RewardEventsDbContext db, TimeProvider time, bool? enabled, int? offset, int? limit, CancellationToken cancellationToken)
+        RewardEventsDbContext db, TimeProvider time, bool? enabled, int? offset, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         var query = db.Endpoints.AsNoTracking().Where(e => e.DeletedAt == null);
         if (enabled is { } wanted)
@@ -80,10 +80,18 @@ internal static class EndpointsApi
             query = query.Where(e => e.Enabled == wanted);
         }
 
-        var (rows, next) = await query.OrderByDescending(e => e.CreatedAt).ThenBy(e => e.Id).ReadPageAsync(offset, limit, cancellationToken);
+        var (page, error) = await query.OrderByDescending(e => e.CreatedAt).ThenBy(e => e.Id).ReadPageAsync(Keyset, offset, cursor, limit, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
-        return Results.Ok(new Page<EndpointView>(rows.Select(e => EndpointView.From(e, now)).ToList(), next));
+        return error ?? Results.Ok(new Page<EndpointView>(page!.Rows.Select(e => EndpointView.From(e, now)).ToList(), page.NextOffset, page.NextCursor));
     }
+
+    /// <summary>The listing's cursor: the last endpoint's creation time and id, the listing's order.</summary>
+    private static readonly Keyset<WebhookEndpoint> Keyset = new(
+        "endpoints",
+        e => CursorKey.Of(e.CreatedAt, e.Id),
+        key => CursorKey.TryRead(key, out DateTime createdAt, out string id)
+            ? e => e.CreatedAt <= createdAt && (e.CreatedAt < createdAt || string.Compare(e.Id, id) > 0)
+            : null);
 
     private static async Task<IResult> UpdateAsync(
         string id, HttpRequest request, RewardEventsDbContext db, DestinationPolicy destinations, TimeProvider time, CancellationToken cancellationToken)

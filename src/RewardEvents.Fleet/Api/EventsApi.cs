@@ -48,7 +48,8 @@ internal static class EventsApi
         }
     }
 
-    private static async Task<IResult> ListAsync(RewardEventsDbContext db, string? user_id, int? offset, int? limit, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(
+        RewardEventsDbContext db, string? user_id, int? offset, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(user_id))
         {
@@ -58,12 +59,25 @@ internal static class EventsApi
             });
         }
 
-        var (routings, next) = await OfUser(db, user_id).ReadPageAsync(offset, limit, cancellationToken);
-        var ids = routings.Select(r => r.CorrelationId).ToList();
+        var (page, error) = await OfUser(db, user_id).ReadPageAsync(Keyset, offset, cursor, limit, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var ids = page!.Rows.Select(r => r.CorrelationId).ToList();
         var deliveries = (await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.RoutingId)).ToListAsync(cancellationToken))
             .ToLookup(d => d.RoutingId);
-        return Results.Ok(new Page<EventStatus>(routings.Select(r => Status(r, deliveries[r.CorrelationId])).ToList(), next));
+        return Results.Ok(new Page<EventStatus>(page.Rows.Select(r => Status(r, deliveries[r.CorrelationId])).ToList(), page.NextOffset, page.NextCursor));
     }
+
+    /// <summary>The listing's cursor: the last event's sequence (and its routing's id, the listing's tie-break).</summary>
+    internal static readonly Keyset<RoutingState> Keyset = new(
+        "events",
+        r => CursorKey.Of(r.Sequence, r.CorrelationId.ToString("N")),
+        key => CursorKey.TryRead(key, out long sequence, out string text) && Guid.TryParseExact(text, "N", out var id)
+            ? r => r.Sequence <= sequence && (r.Sequence < sequence || KeysetOrder.After(r.CorrelationId, id))
+            : null);
 
     /// <summary>A user's routed events, latest first: by the sequence the router gave them, through the index of (user, sequence).</summary>
     internal static IQueryable<RoutingState> OfUser(RewardEventsDbContext db, string userId) =>

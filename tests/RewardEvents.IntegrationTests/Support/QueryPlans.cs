@@ -22,7 +22,7 @@ public static class QueryPlans
 
     /// <summary>
     /// Prepares the command (an EF query, or one of the fleet's statements with <c>@name</c> placeholders, whose
-    /// parameters are Guid or string collections or integers) on the server and runs it under EXPLAIN ANALYZE with
+    /// parameters are Guid or string collections, integers, Guids, strings or times) on the server and runs it under EXPLAIN ANALYZE with
     /// <c>plan_cache_mode = force_generic_plan</c>: the plan made without the parameters' values, which PostgreSQL may
     /// choose for a prepared statement after its fifth run. The plan's root node.
     /// </summary>
@@ -67,9 +67,10 @@ public static class QueryPlans
         IEnumerable<Guid> guids => ($"'{{{string.Join(",", guids)}}}'::uuid[]", "uuid[]"),
         IEnumerable<string> texts => ($"'{{{string.Join(",", texts.Select(ArrayElement))}}}'::text[]", "text[]"),
         int number => (number.ToString(System.Globalization.CultureInfo.InvariantCulture), "integer"),
+        Guid id => ($"'{id}'::uuid", "uuid"),
         string text => ($"'{text.Replace("'", "''", StringComparison.Ordinal)}'", "text"),
         DateTime time => ($"'{time.ToString("O", System.Globalization.CultureInfo.InvariantCulture)}'::timestamptz", "timestamptz"),
-        _ => throw new NotSupportedException($"parameter {parameter.ParameterName} is not a Guid or string collection, an integer, a string or a time"),
+        _ => throw new NotSupportedException($"parameter {parameter.ParameterName} is not a Guid or string collection, an integer, a Guid, a string or a time"),
     };
 
     /// <summary>A string as an element of an array literal inside an SQL string literal: double-quoted, escaped for both.</summary>
