@@ -31,6 +31,14 @@ internal static class ApiDocumentation
         ["CreateApiKey"] = """{"name":"checkout producer","scopes":["events:write"]}""",
     };
 
+    // The listings' paging, the same on each (see Paging).
+    private static readonly Dictionary<string, string> PagingParameters = new(StringComparer.Ordinal)
+    {
+        ["cursor"] = "The previous page's `next_cursor`, as it came: the page starts right after that page's last row. Not with `offset`.",
+        ["offset"] = "Rows to skip, from 0. Reads every row it skips and shifts as rows arrive; prefer `cursor` to walk a listing.",
+        ["limit"] = "Rows per page, 1–500 (default 100).",
+    };
+
     public static IServiceCollection AddApiDocumentation(this IServiceCollection services) =>
         services.AddOpenApi(o =>
         {
@@ -68,6 +76,14 @@ internal static class ApiDocumentation
                         Required = true,
                         Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Example = JsonNode.Parse(example) } },
                     };
+                }
+
+                foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+                {
+                    if (parameter.Name is { } named && PagingParameters.TryGetValue(named, out var description))
+                    {
+                        parameter.Description = description;
+                    }
                 }
 
                 var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), cancellationToken: cancellationToken);

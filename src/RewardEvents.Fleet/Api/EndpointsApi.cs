@@ -19,7 +19,7 @@ internal static class EndpointsApi
         v1.MapPost("/endpoints", CreateAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("CreateEndpoint").WithSummary("Register an endpoint; the answer carries its signing secret, shown only once.")
             .Produces<EndpointView>(StatusCodes.Status201Created).ProducesValidationProblem();
         v1.MapGet("/endpoints", ListAsync).RequireScope(ApiScopes.EndpointsRead).WithName("ListEndpoints").WithSummary("Endpoints, newest first, optionally only enabled or disabled ones.")
-            .Produces<Page<EndpointView>>();
+            .Produces<Page<EndpointView>>().ProducesValidationProblem();
         v1.MapGet("/endpoints/{id}", GetAsync).RequireScope(ApiScopes.EndpointsRead).WithName("GetEndpoint").WithSummary("An endpoint with its health.")
             .Produces<EndpointView>();
         v1.MapPatch("/endpoints/{id}", UpdateAsync).RequireScope(ApiScopes.EndpointsWrite).WithName("UpdateEndpoint").WithSummary("Change some of an endpoint's settings; null clears an optional one.")

@@ -184,6 +184,17 @@ public sealed partial class ApiSecurityTests(PostgresServer postgres) : IAsyncLi
         Assert.True(createKey.GetProperty("responses").TryGetProperty("403", out _));
         Assert.True(createKey.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
 
+        // Each listing documents its paging, and that a bad cursor is a 400 problem.
+        foreach (var listing in new[] { "/v1/deliveries", "/v1/endpoints", "/v1/events" })
+        {
+            var get = document.GetProperty("paths").GetProperty(listing).GetProperty("get");
+            var parameters = get.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, StringComparer.Ordinal);
+            Assert.All(new[] { "cursor", "offset", "limit" }, name =>
+                Assert.False(string.IsNullOrWhiteSpace(parameters[name].GetProperty("description").GetString()), $"{listing} {name}"));
+            Assert.Contains("next_cursor", parameters["cursor"].GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.True(get.GetProperty("responses").TryGetProperty("400", out _), listing);
+        }
+
         using var scalar = await anonymous.GetAsync("/scalar");
         Assert.Equal(HttpStatusCode.OK, scalar.StatusCode);
         Assert.Equal("text/html", scalar.Content.Headers.ContentType?.MediaType);
