@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RewardEvents.Fleet.Api;
 using RewardEvents.Fleet.Routing;
 using RewardEvents.Fleet.Workers;
 using RewardEvents.IntegrationTests.Support;
@@ -10,7 +11,7 @@ namespace RewardEvents.IntegrationTests.Persistence;
 /// The workers' batch statements are written so that only the batch's keys are open to an index (a CASE,
 /// scalar subqueries, an OR of NOT EXISTS), and the router reads its stamp and counter with one join.
 /// SQLite and PostgreSQL run them in the end-to-end tests; SQL Server runs them only where Docker can host
-/// it, so here at least EF Core must translate them for it.
+/// it, so here at least EF Core must translate them for it. The same for the listings' pages by cursor.
 /// </summary>
 public sealed class BatchQueryTranslationTests
 {
@@ -45,6 +46,29 @@ public sealed class BatchQueryTranslationTests
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(read, "user_sequences"));
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(read, "\\brouting"));
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(read, "endpoints_stamp"));
+        }
+    }
+
+    [Fact]
+    public void The_listings_pages_by_cursor_compare_ids_in_SQL_on_every_provider()
+    {
+        var delivery = TestRows.Delivery("ep_1", "user_1", 7, DeliveryStatus.Delivered, new DateTime(2026, 11, 25, 6, 0, 0, DateTimeKind.Utc));
+        var routing = TestRows.Routing("user_1", 7, delivery.CreatedAt);
+        foreach (var db in FleetDatabase.UnconnectedPerProvider())
+        {
+            using var context = db;
+            var provider = db.GetType().Name;
+            var deliveries = DeliveriesApi.Listing(db, "ep_1", DeliveryStatus.Delivered, null)
+                .Where(DeliveriesApi.Keyset.After(DeliveriesApi.Keyset.CursorOf(delivery))!).Take(101).ToQueryString();
+            var events = EventsApi.OfUser(db, "user_1").Where(EventsApi.Keyset.After(EventsApi.Keyset.CursorOf(routing))!).Take(101).ToQueryString();
+
+            // KeysetOrder.After as the database's own comparison of the id column with the cursor's id, beside the
+            // time's (or sequence's) range that lets an index start at the cursor.
+            Assert.Matches(@"[""\[]Id[""\]] > @", deliveries);
+            Assert.Matches(@"[""\[]CreatedAt[""\]] <= @", deliveries);
+            Assert.Matches(@"[""\[]CorrelationId[""\]] > @", events);
+            Assert.Matches(@"[""\[]Sequence[""\]] <= @", events);
+            Assert.True(deliveries.Contains("ORDER BY", StringComparison.Ordinal) && events.Contains("ORDER BY", StringComparison.Ordinal), provider);
         }
     }
 }
