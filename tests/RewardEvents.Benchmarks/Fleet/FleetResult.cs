@@ -65,4 +65,7 @@ public sealed record WarmupResult(int Events, int Rounds, IReadOnlyDictionary<st
 {
     /// <summary>Rounds at the run's fixed rate after the bulk ones (none for a bulk run).</summary>
     public int PacedRounds { get; init; }
+
+    /// <summary>How long the fleet's hosts had been up when the measured window opened, in seconds.</summary>
+    public double FleetAgeSeconds { get; init; }
 }

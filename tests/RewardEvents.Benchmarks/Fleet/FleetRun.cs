@@ -48,6 +48,7 @@ public static class FleetRun
         var hosts = new List<HostProcess>();
         try
         {
+            var up = Stopwatch.StartNew();
             // The Api migrates the fresh database before the others start, so they do not race to.
             var api = await HostProcess.StartAsync("Api", "api", settings, logs);
             hosts.Add(api);
@@ -94,7 +95,7 @@ public static class FleetRun
             var hostIds = hosts.ToDictionary(h => h.ProcessId, h => h.Name);
             try
             {
-                warmup = await WarmUpAsync(bus, receiver, hosts, scenario, options);
+                warmup = await WarmUpAsync(bus, receiver, hosts, scenario, options, up);
                 using (var analyzing = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
                 {
                     await AnalyzeAsync(database, analyzing.Token);
@@ -114,6 +115,7 @@ public static class FleetRun
                 }
 
                 cpuAtStart = CpuTime.Read(hostIds);
+                warmup = warmup with { FleetAgeSeconds = up.Elapsed.TotalSeconds };
                 var clock = Stopwatch.StartNew();
                 published = scenario.Rate is { } rate
                     ? await EventProducer.PublishPacedAsync(bus, scenario.Users, rate, scenario.Duration ?? options.Duration)
@@ -177,10 +179,12 @@ public static class FleetRun
     /// A run at a fixed rate then gets paced rounds of <see cref="PacedRound"/> at its rate until one is as quiet: at a
     /// moderate rate the hosts take paths bulk rounds leave cold (batches of one or two, the timers between them), and the
     /// runtime moves methods to optimised code once compiling has been quiet for a moment, which after bulk rounds alone
-    /// can first happen inside the measured window (half a second of compiling per worker there in one run).
+    /// can first happen inside the measured window (half a second of compiling per worker there in one run). They go on
+    /// until the hosts are <see cref="BenchOptions.FleetAge"/> old too: the paths the hosts take on timers are optimised
+    /// only after their 30th call, whatever the load.
     /// </summary>
     private static async Task<WarmupResult> WarmUpAsync(
-        IBus bus, WebhookReceiver receiver, IReadOnlyList<HostProcess> hosts, FleetScenario scenario, BenchOptions options)
+        IBus bus, WebhookReceiver receiver, IReadOnlyList<HostProcess> hosts, FleetScenario scenario, BenchOptions options, Stopwatch up)
     {
         var events = 0;
         var share = new Dictionary<string, double>();
@@ -188,7 +192,7 @@ public static class FleetRun
             ? await UntilQuietAsync(() => EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout))
             : 0;
         var paced = options.Warmup > 0 && scenario.Rate is { } rate
-            ? await UntilQuietAsync(() => EventProducer.PublishPacedAsync(bus, scenario.Users, rate, PacedRound))
+            ? await UntilQuietAsync(() => EventProducer.PublishPacedAsync(bus, scenario.Users, rate, PacedRound), () => up.Elapsed >= options.FleetAge)
             : 0;
 
         var settled = share.Count == 0 || Quiet(share);
@@ -200,11 +204,12 @@ public static class FleetRun
         bool Quiet(Dictionary<string, double> jit) => jit.Values.Max() <= options.WarmupJitShare;
 
         // Rounds, each waited for, until one in which no host spent more than the share compiling, or the most rounds
-        // ran; adds their events and keeps the last round's shares. How many rounds ran.
-        async Task<int> UntilQuietAsync(Func<Task<int>> publish)
+        // ran, and in any case until the hosts are old enough; adds their events and keeps the last round's shares. How
+        // many rounds ran.
+        async Task<int> UntilQuietAsync(Func<Task<int>> publish, Func<bool>? oldEnough = null)
         {
             var ran = 0;
-            while (ran < options.WarmupRounds)
+            while (ran < options.WarmupRounds || !OldEnough())
             {
                 var before = await RuntimeSecondsAsync(hosts);
                 var clock = Stopwatch.StartNew();
@@ -220,13 +225,15 @@ public static class FleetRun
                 share = after.ToDictionary(a => a.Key, a => (a.Value.Jit - before[a.Key].Jit) / seconds);
                 ran++;
                 events += warm;
-                if (Quiet(share))
+                if (Quiet(share) && OldEnough())
                 {
                     break;
                 }
             }
 
             return ran;
+
+            bool OldEnough() => oldEnough?.Invoke() ?? true;
         }
     }
 

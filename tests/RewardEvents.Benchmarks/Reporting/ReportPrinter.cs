@@ -65,7 +65,7 @@ public static class ReportPrinter
                 text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-22} CPU ms per delivery: {cpu}");
                 var jit = string.Join(" ", run.JitMsDuringRun.Select(j => $"{j.Key}={j.Value:F0}"));
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"  {"",-22} after {run.Warmup.Events} warm-up events ({run.Warmup.Rounds} round(s){(run.Warmup.PacedRounds > 0 ? $" and {run.Warmup.PacedRounds} paced" : "")}{(run.Warmup.Settled ? "" : ", JIT not settled")}); JIT ms in the run: {jit}");
+                    $"  {"",-22} after {run.Warmup.Events} warm-up events ({run.Warmup.Rounds} round(s){(run.Warmup.PacedRounds > 0 ? $" and {run.Warmup.PacedRounds} paced" : "")}, hosts up {run.Warmup.FleetAgeSeconds:F0} s{(run.Warmup.Settled ? "" : ", JIT not settled")}); JIT ms in the run: {jit}");
                 if (run.GcPauseMsDuringRun is { Count: > 0 } pauses)
                 {
                     text.AppendLine(CultureInfo.InvariantCulture,
