@@ -23,6 +23,8 @@ internal static class Paging
         this IQueryable<T> ordered, Keyset<T> keyset, int? offset, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         var take = Math.Clamp(limit ?? 100, 1, 500);
+        IQueryable<T> from;
+        int? skip = null;
         if (cursor is not null)
         {
             if (offset is not null)
@@ -35,13 +37,17 @@ internal static class Paging
                 return (null, Invalid($"Not a cursor of this listing: pass the next_cursor of a page of {keyset.Listing} as it came."));
             }
 
-            var rows = await ordered.Where(after).Take(take + 1).ToListAsync(cancellationToken);
-            return (rows.Count > take ? new(rows[..take], null, keyset.CursorOf(rows[take - 1])) : new(rows, null, null), null);
+            from = ordered.Where(after);
+        }
+        else
+        {
+            skip = Math.Max(0, offset ?? 0);
+            from = ordered.Skip(skip.Value);
         }
 
-        var skip = Math.Max(0, offset ?? 0);
-        var page = await ordered.Skip(skip).Take(take + 1).ToListAsync(cancellationToken);
-        return (page.Count > take ? new(page[..take], skip + take, keyset.CursorOf(page[take - 1])) : new(page, null, null), null);
+        // A page asked for by cursor has no offset to give for the next one (skip stays null).
+        var rows = await from.Take(take + 1).ToListAsync(cancellationToken);
+        return (rows.Count > take ? new(rows[..take], skip + take, keyset.CursorOf(rows[take - 1])) : new(rows, null, null), null);
 
         static IResult Invalid(string message) => Problems.Invalid(new Dictionary<string, string[]> { ["cursor"] = [message] });
     }
@@ -56,6 +62,8 @@ internal sealed record PageOf<T>(List<T> Rows, int? NextOffset, string? NextCurs
 /// </summary>
 internal sealed class Keyset<T>(string listing, Func<T, string> keyOf, Func<string, Expression<Func<T, bool>>?> after)
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     public string Listing => listing;
 
     public string CursorOf(T row) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{listing}:{keyOf(row)}"));
@@ -63,17 +71,22 @@ internal sealed class Keyset<T>(string listing, Func<T, string> keyOf, Func<stri
     /// <summary>The condition for the rows after the cursor's row; null when the text is not a cursor of this listing.</summary>
     public Expression<Func<T, bool>>? After(string cursor)
     {
-        var prefix = listing + ":";
-        var bytes = new byte[Base64Url.GetMaxDecodedLength(cursor.Length)];
-        if (!Base64Url.IsValid(cursor) || !Base64Url.TryDecodeFromChars(cursor, bytes, out var written))
+        if (!Base64Url.IsValid(cursor))
         {
             return null;
         }
 
+        var bytes = new byte[Base64Url.GetMaxDecodedLength(cursor.Length)];
+        if (!Base64Url.TryDecodeFromChars(cursor, bytes, out var written))
+        {
+            return null;
+        }
+
+        var prefix = listing + ":";
         string text;
         try
         {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 0, written);
+            text = StrictUtf8.GetString(bytes, 0, written);
         }
         catch (DecoderFallbackException)
         {
