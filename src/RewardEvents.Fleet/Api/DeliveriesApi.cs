@@ -53,7 +53,7 @@ internal static class DeliveriesApi
     /// </summary>
     internal static readonly Keyset<Delivery> Keyset = new(
         "deliveries",
-        d => CursorKey.Of(d.CreatedAt, d.Id.ToString("N")),
+        d => CursorKey.Of(d.CreatedAt, d.Id),
         key => CursorKey.TryRead(key, out DateTime createdAt, out Guid id)
             ? d => d.CreatedAt <= createdAt && (d.CreatedAt < createdAt || KeysetOrder.After(d.Id, id))
             : null);

@@ -74,8 +74,8 @@ internal static class EventsApi
     /// <summary>The listing's cursor: the last event's sequence (and its routing's id, the listing's tie-break).</summary>
     internal static readonly Keyset<RoutingState> Keyset = new(
         "events",
-        r => CursorKey.Of(r.Sequence, r.CorrelationId.ToString("N")),
-        key => CursorKey.TryRead(key, out long sequence, out string text) && Guid.TryParseExact(text, "N", out var id)
+        r => CursorKey.Of(r.Sequence, r.CorrelationId),
+        key => CursorKey.TryRead(key, out long sequence, out Guid id)
             ? r => r.Sequence <= sequence && (r.Sequence < sequence || KeysetOrder.After(r.CorrelationId, id))
             : null);
 

@@ -97,12 +97,19 @@ internal sealed class Keyset<T>(string listing, Func<T, string> keyOf, Func<stri
     }
 }
 
-/// <summary>The keys the listings' cursors carry: a number (a time's ticks, a sequence) and the row's id, after a dot.</summary>
+/// <summary>
+/// The keys the listings' cursors carry: a number (a time's ticks, a sequence) and the row's id, after a dot; a Guid id
+/// in its 32-digit form.
+/// </summary>
 internal static class CursorKey
 {
     public static string Of(long number, string id) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{number}.{id}");
 
+    public static string Of(long number, Guid id) => Of(number, id.ToString("N"));
+
     public static string Of(DateTime time, string id) => Of(time.Ticks, id);
+
+    public static string Of(DateTime time, Guid id) => Of(time.Ticks, id);
 
     public static bool TryRead(string key, out long number, out string id)
     {
@@ -113,16 +120,23 @@ internal static class CursorKey
             && long.TryParse(key.AsSpan(0, dot), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out number);
     }
 
-    public static bool TryRead(string key, out DateTime time, out string id)
-    {
-        var read = TryRead(key, out long ticks, out id) && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks;
-        time = read ? new DateTime(ticks, DateTimeKind.Utc) : default;
-        return read;
-    }
-
-    public static bool TryRead(string key, out DateTime time, out Guid id)
+    public static bool TryRead(string key, out long number, out Guid id)
     {
         id = Guid.Empty;
-        return TryRead(key, out time, out string text) && Guid.TryParseExact(text, "N", out id);
+        return TryRead(key, out number, out string text) && Guid.TryParseExact(text, "N", out id);
+    }
+
+    public static bool TryRead(string key, out DateTime time, out string id) =>
+        TryTime(TryRead(key, out long ticks, out id), ticks, out time);
+
+    public static bool TryRead(string key, out DateTime time, out Guid id) =>
+        TryTime(TryRead(key, out long ticks, out id), ticks, out time);
+
+    /// <summary>The time of <paramref name="ticks"/> read from a key, where they were read and are a time's.</summary>
+    private static bool TryTime(bool read, long ticks, out DateTime time)
+    {
+        read = read && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks;
+        time = read ? new DateTime(ticks, DateTimeKind.Utc) : default;
+        return read;
     }
 }
