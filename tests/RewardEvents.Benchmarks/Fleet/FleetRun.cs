@@ -189,10 +189,10 @@ public static class FleetRun
         var events = 0;
         var share = new Dictionary<string, double>();
         var rounds = options.Warmup > 0
-            ? await UntilQuietAsync(() => EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout))
+            ? await UntilQuietAsync(() => EventProducer.PublishAsync(bus, options.Warmup, scenario.Users, options.Concurrency, options.DrainTimeout), TimeSpan.Zero)
             : 0;
         var paced = options.Warmup > 0 && scenario.Rate is { } rate
-            ? await UntilQuietAsync(() => EventProducer.PublishPacedAsync(bus, scenario.Users, rate, PacedRound), () => up.Elapsed >= options.FleetAge)
+            ? await UntilQuietAsync(() => EventProducer.PublishPacedAsync(bus, scenario.Users, rate, PacedRound), options.FleetAge)
             : 0;
 
         var settled = share.Count == 0 || Quiet(share);
@@ -204,9 +204,9 @@ public static class FleetRun
         bool Quiet(Dictionary<string, double> jit) => jit.Values.Max() <= options.WarmupJitShare;
 
         // Rounds, each waited for, until one in which no host spent more than the share compiling, or the most rounds
-        // ran, and in any case until the hosts are old enough; adds their events and keeps the last round's shares. How
-        // many rounds ran.
-        async Task<int> UntilQuietAsync(Func<Task<int>> publish, Func<bool>? oldEnough = null)
+        // ran, and in any case until the hosts have been up `age`; adds their events and keeps the last
+        // round's shares. How many rounds ran.
+        async Task<int> UntilQuietAsync(Func<Task<int>> publish, TimeSpan age)
         {
             var ran = 0;
             while (ran < options.WarmupRounds || !OldEnough())
@@ -233,7 +233,7 @@ public static class FleetRun
 
             return ran;
 
-            bool OldEnough() => oldEnough?.Invoke() ?? true;
+            bool OldEnough() => up.Elapsed >= age;
         }
     }
 
